@@ -1,0 +1,2 @@
+/** Entry point: the dispatcher plus the commands that live in other modules. */
+export { main } from './main';

@@ -1,0 +1,176 @@
+import * as path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { checkBpmn, checkModel, withRanges, type RangedDiagnostic } from '../core/check';
+import { diag } from '../core/diagnostics';
+import { routeTable } from '../core/resources/routes';
+import { multiplicityText } from '../core/uml/model';
+import { collectFiles, UsageError } from '../node/files';
+import { loadModel, loadProject, requireModel } from '../node/project';
+import { toSarif, type FileDiagnostic } from './sarif';
+
+const USAGE = `usage: bpmn-resource-api <command> [options]
+
+commands:
+  check <files or folders…> [--model FILE] [--format text|json|sarif]
+  routes <bpmn> [--model FILE] [--format text|json]
+  model <xmi> [--format text|json]
+  serve <bpmn> [--model FILE] [--engine embedded|camunda7|camunda8] [--port N] [--host H] [--data-dir D] [--token T]
+  openapi <bpmn> [--model FILE]
+  lsp --stdio`;
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+type Options = ParseArgsConfig['options'];
+
+function parse(args: string[], options: Options, minPositionals: number, what: string): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message.split('\n')[0]);
+  }
+  if (parsed.positionals.length < minPositionals) throw new UsageError(`missing ${what}`);
+  return parsed as { values: Record<string, string | boolean | undefined>; positionals: string[] };
+}
+
+function format(value: unknown, allowed: string[]): string {
+  const f = (value as string | undefined) ?? 'text';
+  if (!allowed.includes(f)) throw new UsageError(`--format must be one of ${allowed.join(', ')}`);
+  return f;
+}
+
+function rel(file: string): string {
+  const r = path.relative(process.cwd(), file);
+  return r && !r.startsWith('..') ? r : file;
+}
+
+function cmdCheck(args: string[], io: Io): number {
+  const { values, positionals } = parse(args, { model: { type: 'string' }, format: { type: 'string' } }, 1, 'files or folders to check');
+  const fmt = format(values.format, ['text', 'json', 'sarif']);
+  const { bpmn, models } = collectFiles(positionals);
+  if (bpmn.length === 0 && models.length === 0) throw new UsageError(`no BPMN or UML files in ${positionals.join(' ')}`);
+  const results: FileDiagnostic[] = [];
+  const modelFiles = new Set(models.map((m) => path.resolve(m)));
+  const push = (file: string, ds: RangedDiagnostic[]) => {
+    for (const d of ds) results.push({ file: rel(file), range: d.range, severity: d.severity, code: d.code, message: d.message });
+  };
+  for (const file of bpmn) {
+    const p = loadProject(file, values.model as string | undefined);
+    if (p.model) modelFiles.add(p.model.file);
+    const { diagnostics } = checkBpmn(p.doc, p.model?.model, { modelLabel: p.model ? rel(p.model.file) : undefined, tree: p.model?.tree });
+    if (p.unsupportedEncoding) diagnostics.unshift(diag('unsupported-encoding', `Encoding '${p.unsupportedEncoding}' is not supported; the file was read as UTF-8`, { start: 0, end: 5 }));
+    push(file, withRanges(p.text, diagnostics));
+  }
+  for (const file of modelFiles) {
+    const m = loadModel(file);
+    push(file, withRanges(m.text, checkModel(m.model, m.tree)));
+  }
+  const errors = results.filter((r) => r.severity === 'error').length;
+  if (fmt === 'json') io.out(JSON.stringify(results, null, 2));
+  else if (fmt === 'sarif') io.out(JSON.stringify(toSarif(results), null, 2));
+  else {
+    for (const r of results) {
+      io.out(`${r.file}:${r.range.start.line + 1}:${r.range.start.character + 1}: ${r.severity} ${r.code}: ${r.message}`);
+    }
+    const warnings = results.filter((r) => r.severity === 'warning').length;
+    const files = bpmn.length + modelFiles.size;
+    io.out(`${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}`);
+  }
+  return errors > 0 ? 1 : 0;
+}
+
+function cmdRoutes(args: string[], io: Io): number {
+  const { values, positionals } = parse(args, { model: { type: 'string' }, format: { type: 'string' } }, 1, 'the BPMN file');
+  const fmt = format(values.format, ['text', 'json']);
+  const p = loadProject(positionals[0], values.model as string | undefined);
+  requireModel(p);
+  const rows = routeTable(p.analysis);
+  if (fmt === 'json') {
+    io.out(JSON.stringify(rows, null, 2));
+    return 0;
+  }
+  if (rows.length === 0) {
+    io.err(`${positionals[0]}: no process is linked to a resource of ${rel(p.model!.file)}, so there are no routes`);
+    return 1;
+  }
+  const table = rows.map((r) => [r.resource, r.uri, r.multiplicity, r.parent ?? '-', r.methods.join(','), r.activities.map((a) => a.name ?? a.id).join(', ') || '-']);
+  printTable(io, ['RESOURCE', 'URI', 'MULT', 'PARENT', 'METHODS', 'ACTIVITIES'], table);
+  return 0;
+}
+
+function cmdModel(args: string[], io: Io): number {
+  const { values, positionals } = parse(args, { format: { type: 'string' } }, 1, 'the model file');
+  const fmt = format(values.format, ['text', 'json']);
+  const m = loadModel(positionals[0]);
+  if (m.model.unreadable) throw new UsageError(`${positionals[0]}: ${m.model.unreadable}`);
+  const name = (id: string | undefined) => (id ? m.model.classById.get(id)?.name ?? id : null);
+  const json = {
+    dialect: m.model.dialect,
+    classes: m.model.classes.map((c) => ({
+      name: c.name,
+      attributes: c.attributes.map((a) => ({ name: a.name, type: a.type, multiplicity: multiplicityText(a.lower, a.upper), kind: a.kind })),
+    })),
+    associations: m.model.associations.map((a) => ({
+      source: name(a.sourceId),
+      target: name(a.targetId),
+      targetMultiplicity: multiplicityText(a.targetLower, a.targetUpper),
+      directed: a.directed,
+    })),
+  };
+  if (fmt === 'json') {
+    io.out(JSON.stringify(json, null, 2));
+    return 0;
+  }
+  io.out(`${rel(m.file)}: ${m.model.dialect}, ${json.classes.length} classes, ${json.associations.length} associations`);
+  for (const c of json.classes) {
+    io.out(`class ${c.name}`);
+    for (const a of c.attributes) io.out(`  ${a.name}: ${a.type || '?'} [${a.multiplicity}]`);
+  }
+  for (const a of json.associations) io.out(`${a.source} ${a.directed ? '→' : '—'} ${a.target} [${a.targetMultiplicity}]${a.directed ? '' : ' (undirected)'}`);
+  return 0;
+}
+
+function printTable(io: Io, head: string[], rows: string[][]): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
+  io.out(line(head));
+  for (const r of rows) io.out(line(r));
+}
+
+export type Command = (args: string[], io: Io) => number | Promise<number>;
+
+/** Commands implemented in other modules register here (serve, openapi, lsp) so this file stays a dispatcher. */
+export const COMMANDS: Record<string, Command> = {
+  check: cmdCheck,
+  routes: cmdRoutes,
+  model: cmdModel,
+};
+
+export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') }): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    (command ? io.out : io.err)(USAGE);
+    return command ? 0 : 2;
+  }
+  if (command === '--version') {
+    io.out(require('../../../package.json').version);
+    return 0;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    io.err(`bpmn-resource-api: unknown command '${command}'\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`bpmn-resource-api ${command}: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+}

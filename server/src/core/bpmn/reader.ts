@@ -1,0 +1,360 @@
+import { attr, attrValue, decodeEntities, lookupNamespace, scanXml, textContent, type XmlDocument, type XmlElement } from '../xml/scanner';
+import type { Span } from '../xml/positions';
+import { BPMN_ELEMENT_NAMES } from './bpmnElementNames';
+import {
+  ACTIVITY_KINDS,
+  BPMN_MODEL_NS,
+  SUBPROCESS_KINDS,
+  type BpmnActivity,
+  type BpmnDocument,
+  type BpmnLink,
+  type BpmnProcess,
+  type BpmnReference,
+  type LinkHost,
+  type LoopKind,
+  type MessageTrigger,
+  type MessageTriggerKind,
+} from './model';
+
+function startTagSpan(el: XmlElement): Span {
+  return { start: el.start, end: el.startTagEnd };
+}
+
+/** BPMN semantics: in the BPMN namespace, or tolerated when the prefix is undeclared (bpmn-js does too). */
+function isBpmn(el: XmlElement): boolean {
+  return el.uri === BPMN_MODEL_NS || (el.uri === undefined && BPMN_ELEMENT_NAMES.has(el.local));
+}
+
+/** A flow scope: a process or a subprocess, with its nodes and sequence flows (for cycle detection). */
+interface FlowScope {
+  nodes: Map<string, BpmnActivity | undefined>;
+  flows: Array<[string, string]>;
+  activities: BpmnActivity[];
+  owner: BpmnActivity | undefined;
+}
+
+interface Frame {
+  el: XmlElement;
+  process: BpmnProcess | undefined;
+  activity: BpmnActivity | undefined;
+  scope: FlowScope | undefined;
+  inExtension: boolean;
+}
+
+export function readBpmn(text: string): BpmnDocument {
+  return readBpmnXml(scanXml(text));
+}
+
+export function readBpmnXml(xml: XmlDocument): BpmnDocument {
+  const doc: BpmnDocument = {
+    xml,
+    isBpmn: false,
+    processes: [],
+    links: [],
+    ids: [],
+    references: [],
+    messages: new Map(),
+    participantProcessRefs: new Set(),
+    participantIds: new Set(),
+    unknownElements: [],
+    linkStyle: undefined,
+  };
+  const root = xml.root;
+  if (!root) return doc;
+  doc.isBpmn = root.local === 'definitions' && isBpmn(root);
+  if (!doc.isBpmn) return doc;
+
+  const scopes: FlowScope[] = [];
+  const boundaryAttach: Array<[FlowScope, string, string]> = [];
+  const pendingTriggers: MessageTrigger[] = [];
+  const stack: Frame[] = [{ el: root, process: undefined, activity: undefined, scope: undefined, inExtension: false }];
+
+  while (stack.length) {
+    const frame = stack.pop()!;
+    const el = frame.el;
+    let { process, activity, scope } = frame;
+    const inExtension = frame.inExtension;
+
+    const idAttr = attr(el, 'id');
+    if (idAttr && !inExtension) {
+      doc.ids.push({ id: decodeEntities(idAttr.raw), element: el, span: { start: idAttr.valueStart, end: idAttr.valueEnd } });
+    }
+
+    const bpmn = !inExtension && isBpmn(el);
+    const local = el.local;
+    if (bpmn && el !== root) {
+      if (!BPMN_ELEMENT_NAMES.has(local)) doc.unknownElements.push(el);
+    } else if (!inExtension && el.uri === '' && el.parent === root) {
+      doc.unknownElements.push(el);
+    }
+
+    if (bpmn) {
+      if (local === 'process') {
+        process = {
+          id: attrValue(el, 'id') ?? '',
+          name: attrValue(el, 'name'),
+          element: el,
+          span: startTagSpan(el),
+          links: [],
+          activities: [],
+          messageTriggers: [],
+        };
+        doc.processes.push(process);
+        scope = { nodes: new Map(), flows: [], activities: [], owner: undefined };
+        scopes.push(scope);
+        activity = undefined;
+      } else if (ACTIVITY_KINDS.has(local) && process && scope) {
+        const id = attrValue(el, 'id') ?? '';
+        const a: BpmnActivity = {
+          id,
+          name: attrValue(el, 'name'),
+          kind: local,
+          element: el,
+          span: startTagSpan(el),
+          process,
+          parent: activity,
+          loop: loopKind(el),
+          onCycle: false,
+          repeats: false,
+          links: [],
+          calledElement: local === 'callActivity' ? refId(el, attrValue(el, 'calledElement')) : undefined,
+        };
+        process.activities.push(a);
+        scope.nodes.set(id, a);
+        scope.activities.push(a);
+        if (local === 'receiveTask') pendingTriggers.push(trigger('receiveTask', el, process, activity));
+        activity = a;
+        if (SUBPROCESS_KINDS.has(local)) {
+          scope = { nodes: new Map(), flows: [], activities: [], owner: a };
+          scopes.push(scope);
+        }
+      } else if (local === 'sequenceFlow' && scope) {
+        const s = refId(el, attrValue(el, 'sourceRef'));
+        const t = refId(el, attrValue(el, 'targetRef'));
+        if (s !== undefined && t !== undefined) scope.flows.push([s, t]);
+        addRef(doc, 'sequenceFlow', el, 'sourceRef');
+        addRef(doc, 'sequenceFlow', el, 'targetRef');
+      } else if (local === 'messageFlow') {
+        addRef(doc, 'messageFlow', el, 'sourceRef');
+        addRef(doc, 'messageFlow', el, 'targetRef');
+      } else if (local === 'participant') {
+        const ref = refId(el, attrValue(el, 'processRef'));
+        if (ref) doc.participantProcessRefs.add(ref);
+        const pid = attrValue(el, 'id');
+        if (pid) doc.participantIds.add(pid);
+        addRef(doc, 'processRef', el, 'processRef');
+      } else if (local === 'message' && el.parent === root) {
+        const id = attrValue(el, 'id');
+        if (id) doc.messages.set(id, attrValue(el, 'name') || id);
+      } else if (scope && process && isFlowNodeEvent(local)) {
+        scope.nodes.set(attrValue(el, 'id') ?? '', undefined);
+        if (local === 'boundaryEvent') {
+          const attached = refId(el, attrValue(el, 'attachedToRef'));
+          if (attached) boundaryAttach.push([scope, attached, attrValue(el, 'id') ?? '']);
+          addRef(doc, 'attachedToRef', el, 'attachedToRef');
+        }
+        const kind = messageEventKind(el);
+        if (kind) pendingTriggers.push(trigger(kind, el, process, activity));
+      } else if (scope && process && isGateway(local)) {
+        scope.nodes.set(attrValue(el, 'id') ?? '', undefined);
+      } else if (local === 'extensionElements') {
+        readLinks(doc, el, frame);
+      }
+    }
+
+    const nextInExtension = inExtension || (bpmn && local === 'extensionElements');
+    const ch = el.children;
+    for (let i = ch.length - 1; i >= 0; i--) {
+      stack.push({ el: ch[i], process, activity, scope, inExtension: nextInExtension });
+    }
+  }
+
+  for (const [scope, attached, boundaryId] of boundaryAttach) scope.flows.push([attached, boundaryId]);
+  for (const scope of scopes) markCycles(scope);
+  for (const p of doc.processes) for (const a of p.activities) a.repeats = repeats(a);
+  for (const t of pendingTriggers) {
+    if (t.messageRef) t.messageName = doc.messages.get(t.messageRef) ?? t.messageRef;
+    t.process.messageTriggers.push(t);
+    if (t.messageRef) doc.references.push({ kind: 'messageRef', from: t.process.element, target: t.messageRef, span: t.span });
+  }
+  return doc;
+}
+
+/** An id reference; some tools write it as a QName (`bpmn2:_id`, `tns:_id`) whose prefix is declared. */
+export function refId(el: XmlElement, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  const colon = v.indexOf(':');
+  if (colon > 0 && lookupNamespace(el.ns, v.slice(0, colon)) !== undefined) return v.slice(colon + 1);
+  return v;
+}
+
+function addRef(doc: BpmnDocument, kind: BpmnReference['kind'], el: XmlElement, name: string): void {
+  const a = attr(el, name);
+  if (!a) return;
+  const target = refId(el, decodeEntities(a.raw)) ?? '';
+  if (target) doc.references.push({ kind, from: el, target, span: { start: a.valueStart, end: a.valueEnd } });
+}
+
+function readLinks(doc: BpmnDocument, ext: XmlElement, frame: Frame): void {
+  const ownerEl = ext.parent;
+  if (!ownerEl) return;
+  let host: LinkHost | undefined;
+  for (const child of ext.children) {
+    if (child.local !== 'linkedResource') continue;
+    if (!host) {
+      const isProcess = ownerEl.local === 'process' && isBpmn(ownerEl);
+      const isActivity = ACTIVITY_KINDS.has(ownerEl.local) && isBpmn(ownerEl);
+      host = {
+        kind: isProcess ? 'process' : isActivity ? 'activity' : 'other',
+        tag: ownerEl.local,
+        id: attrValue(ownerEl, 'id'),
+        element: ownerEl,
+        span: startTagSpan(ownerEl),
+      };
+    }
+    const nameAttr = attr(child, 'name');
+    const link: BpmnLink = {
+      name: nameAttr ? decodeEntities(nameAttr.raw).trim() : '',
+      nameSpan: nameAttr ? { start: nameAttr.valueStart, end: nameAttr.valueEnd } : undefined,
+      elementSpan: startTagSpan(child),
+      element: child,
+      host,
+    };
+    doc.links.push(link);
+    if (!doc.linkStyle) {
+      const ns = child.prefix ? `xmlns:${child.prefix}` : undefined;
+      const declaredHere = ns ? attr(child, ns) : undefined;
+      doc.linkStyle = {
+        qname: child.name,
+        namespaceDeclaration: declaredHere ? `${ns}="${declaredHere.raw}"` : undefined,
+      };
+    }
+    if (host.kind === 'process' && frame.process && frame.process.element === ownerEl) frame.process.links.push(link);
+    else if (host.kind === 'activity' && frame.activity && frame.activity.element === ownerEl) frame.activity.links.push(link);
+  }
+}
+
+function loopKind(el: XmlElement): LoopKind {
+  for (const c of el.children) {
+    if (c.local === 'multiInstanceLoopCharacteristics' && isBpmn(c)) {
+      const seq = attrValue(c, 'isSequential');
+      return seq === 'true' ? 'multiInstanceSequential' : 'multiInstance';
+    }
+    if (c.local === 'standardLoopCharacteristics' && isBpmn(c)) return 'standard';
+  }
+  return 'none';
+}
+
+function isFlowNodeEvent(local: string): boolean {
+  return (
+    local === 'startEvent' ||
+    local === 'endEvent' ||
+    local === 'intermediateCatchEvent' ||
+    local === 'intermediateThrowEvent' ||
+    local === 'boundaryEvent'
+  );
+}
+
+function isGateway(local: string): boolean {
+  return local.endsWith('Gateway');
+}
+
+function messageEventKind(el: XmlElement): MessageTriggerKind | undefined {
+  const local = el.local;
+  if (local !== 'startEvent' && local !== 'intermediateCatchEvent' && local !== 'boundaryEvent') return undefined;
+  for (const c of el.children) if (c.local === 'messageEventDefinition' && isBpmn(c)) return local;
+  return undefined;
+}
+
+function trigger(kind: MessageTriggerKind, el: XmlElement, process: BpmnProcess, parent: BpmnActivity | undefined): MessageTrigger {
+  let messageRef = kind === 'receiveTask' ? refId(el, attrValue(el, 'messageRef')) : undefined;
+  if (kind !== 'receiveTask') {
+    for (const c of el.children) {
+      if (c.local === 'messageEventDefinition') {
+        messageRef = refId(c, attrValue(c, 'messageRef'));
+        break;
+      }
+    }
+  }
+  const id = attrValue(el, 'id') ?? '';
+  const name = attrValue(el, 'name');
+  return {
+    kind,
+    elementId: id,
+    elementName: name,
+    messageRef: messageRef?.trim() || undefined,
+    messageName: messageRef?.trim() || name || id,
+    process,
+    parent,
+    span: startTagSpan(el),
+  };
+}
+
+/** Marks activities on a sequence-flow cycle: strongly connected components, iteratively (graphs can be large). */
+function markCycles(scope: FlowScope): void {
+  if (scope.flows.length === 0) return;
+  const adj = new Map<string, string[]>();
+  for (const [s, t] of scope.flows) {
+    let list = adj.get(s);
+    if (!list) adj.set(s, (list = []));
+    list.push(t);
+  }
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const onStack = new Set<string>();
+  const sccStack: string[] = [];
+  let counter = 0;
+  const onCycle = new Set<string>();
+  for (const startNode of adj.keys()) {
+    if (index.has(startNode)) continue;
+    const work: Array<[string, number]> = [[startNode, 0]];
+    index.set(startNode, counter);
+    low.set(startNode, counter++);
+    sccStack.push(startNode);
+    onStack.add(startNode);
+    while (work.length) {
+      const top = work[work.length - 1];
+      const [v, i] = top;
+      const succ = adj.get(v) ?? [];
+      if (i < succ.length) {
+        top[1]++;
+        const w = succ[i];
+        if (w === v) onCycle.add(v);
+        if (!index.has(w)) {
+          index.set(w, counter);
+          low.set(w, counter++);
+          sccStack.push(w);
+          onStack.add(w);
+          work.push([w, 0]);
+        } else if (onStack.has(w)) {
+          low.set(v, Math.min(low.get(v)!, index.get(w)!));
+        }
+      } else {
+        work.pop();
+        if (work.length) {
+          const parent = work[work.length - 1][0];
+          low.set(parent, Math.min(low.get(parent)!, low.get(v)!));
+        }
+        if (low.get(v) === index.get(v)) {
+          const component: string[] = [];
+          let w: string;
+          do {
+            w = sccStack.pop()!;
+            onStack.delete(w);
+            component.push(w);
+          } while (w !== v);
+          if (component.length > 1) for (const n of component) onCycle.add(n);
+        }
+      }
+    }
+  }
+  for (const a of scope.activities) if (onCycle.has(a.id)) a.onCycle = true;
+}
+
+function repeats(a: BpmnActivity): boolean {
+  for (let x: BpmnActivity | undefined = a; x; x = x.parent) if (x.loop !== 'none' || x.onCycle) return true;
+  return false;
+}
+
+export { textContent };

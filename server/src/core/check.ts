@@ -1,0 +1,69 @@
+import { analyze, type BpmnAnalysis } from './analysis';
+import type { BpmnDocument } from './bpmn/model';
+import { readBpmn } from './bpmn/reader';
+import { diag, type CoreDiagnostic, type Severity } from './diagnostics';
+import { LineIndex, type Range } from './xml/positions';
+import type { XmlDocument } from './xml/scanner';
+import { buildResourceTree, type ResourceTree } from './resources/tree';
+import type { UmlModel } from './uml/model';
+import { readUml } from './uml/reader';
+import { BPMN_RULES, MODEL_RULES } from './rules';
+
+export function xmlSyntaxDiagnostics(xml: XmlDocument): CoreDiagnostic[] {
+  return xml.errors.map((e) => diag('xml-syntax', e.message, e));
+}
+
+/** All diagnostics of a BPMN file, sorted by position. */
+export function checkBpmn(
+  doc: BpmnDocument,
+  model: UmlModel | undefined,
+  options: { modelLabel?: string; tree?: ResourceTree; workspace?: BpmnDocument[] } = {},
+): { diagnostics: CoreDiagnostic[]; analysis: BpmnAnalysis } {
+  const an = analyze(doc, model, options);
+  const out = xmlSyntaxDiagnostics(doc.xml);
+  for (const rule of BPMN_RULES) out.push(...rule.check(an));
+  return { diagnostics: sortDiagnostics(out), analysis: an };
+}
+
+export function checkBpmnText(text: string, model: UmlModel | undefined, modelLabel?: string): CoreDiagnostic[] {
+  return checkBpmn(readBpmn(text), model, { modelLabel }).diagnostics;
+}
+
+/** All diagnostics of a model file. */
+export function checkModel(model: UmlModel, tree?: ResourceTree): CoreDiagnostic[] {
+  const out = xmlSyntaxDiagnostics(model.xml);
+  if (model.unreadable) {
+    const root = model.xml.root;
+    const span = root ? { start: root.start + 1, end: root.start + 1 + root.name.length } : { start: 0, end: 0 };
+    out.push(diag('model-unreadable', `Cannot read a UML class model: ${model.unreadable}`, span));
+    return sortDiagnostics(out);
+  }
+  const t = tree ?? buildResourceTree(model);
+  for (const rule of MODEL_RULES) out.push(...rule.check(model, t));
+  return sortDiagnostics(out);
+}
+
+export function checkModelText(text: string): CoreDiagnostic[] {
+  return checkModel(readUml(text));
+}
+
+export function sortDiagnostics(d: CoreDiagnostic[]): CoreDiagnostic[] {
+  return d.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.code.localeCompare(b.code));
+}
+
+/** The JSON shape of design.md's `check --format json` (without `file`). */
+export interface RangedDiagnostic {
+  range: Range;
+  severity: Severity;
+  code: string;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+export function withRanges(text: string, diagnostics: CoreDiagnostic[], index = new LineIndex(text)): RangedDiagnostic[] {
+  return diagnostics.map((d) => {
+    const r: RangedDiagnostic = { range: index.range(d.span), severity: d.severity, code: d.code, message: d.message };
+    if (d.data) r.data = d.data;
+    return r;
+  });
+}

@@ -1,0 +1,68 @@
+import type { BpmnAnalysis } from '../analysis';
+import type { BpmnActivity, BpmnProcess } from '../bpmn/model';
+import { multiplicityText } from '../uml/model';
+import type { Resource } from './tree';
+
+/** One row of `routes`: design.md's JSON shape, plus the methods the facade offers on it. */
+export interface RouteEntry {
+  resource: string;
+  uri: string;
+  collectionUri?: string;
+  multiplicity: string;
+  parent: string | null;
+  activities: Array<{ id: string; name: string | null; process: string }>;
+  methods: string[];
+}
+
+/** Activities linked to each resource, across all processes of the document. */
+export function activitiesByResource(an: BpmnAnalysis): Map<Resource, BpmnActivity[]> {
+  const out = new Map<Resource, BpmnActivity[]>();
+  for (const p of an.doc.processes) {
+    for (const a of p.activities) {
+      for (const l of a.links) {
+        const r = an.linkResource.get(l);
+        if (!r) continue;
+        let list = out.get(r);
+        if (!list) out.set(r, (list = []));
+        if (!list.includes(a)) list.push(a);
+      }
+    }
+  }
+  return out;
+}
+
+/** Resources served for a process: its resource and the subtree below it, parents first. */
+export function subtree(root: Resource): Resource[] {
+  const out: Resource[] = [root];
+  for (let i = 0; i < out.length; i++) out.push(...out[i].children);
+  return out;
+}
+
+export function routeTable(an: BpmnAnalysis): RouteEntry[] {
+  const acts = activitiesByResource(an);
+  const rows: RouteEntry[] = [];
+  const seen = new Set<Resource>();
+  const processes: BpmnProcess[] = an.doc.processes.filter((p) => an.processResource.has(p));
+  for (const p of processes) {
+    const root = an.processResource.get(p)!;
+    for (const r of subtree(root)) {
+      if (seen.has(r)) continue;
+      seen.add(r);
+      const linked = acts.get(r) ?? [];
+      const methods = ['GET', 'OPTIONS'];
+      if (r === root) methods.push('DELETE');
+      if (linked.length) methods.push('PUT', 'PATCH');
+      const row: RouteEntry = {
+        resource: r.name,
+        uri: r.uri,
+        multiplicity: r === root ? '0..*' : multiplicityText(r.lower, r.upper),
+        parent: r === root ? null : r.parent?.name ?? null,
+        activities: linked.map((a) => ({ id: a.id, name: a.name ?? null, process: a.process.id })),
+        methods,
+      };
+      if (r.collectionUri) row.collectionUri = r.collectionUri;
+      rows.push(row);
+    }
+  }
+  return rows;
+}
