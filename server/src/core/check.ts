@@ -10,7 +10,7 @@ import { readUml } from './uml/reader';
 import { BPMN_RULES, MODEL_RULES } from './rules';
 
 export function xmlSyntaxDiagnostics(xml: XmlDocument): CoreDiagnostic[] {
-  return xml.errors.map((e) => diag('xml-syntax', e.message, e));
+  return xml.errors.map((e) => diag('xml-syntax', e.message, { start: e.start, end: e.end }));
 }
 
 /** All diagnostics of a BPMN file, sorted by position. */

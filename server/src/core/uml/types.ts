@@ -15,7 +15,7 @@ add('number', 'real double float decimal number numeric edouble efloat ebigdecim
 add('date-time', 'date datetime timestamp edate localdate localdatetime instant zoneddatetime offsetdatetime');
 
 export function primitiveKind(typeName: string): TypeKind | undefined {
-  return PRIMITIVES[typeName.toLowerCase()];
+  return PRIMITIVES[typeName.toLowerCase().replace(/[^a-z0-9]+$/, '')];
 }
 
 /**

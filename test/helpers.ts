@@ -1,0 +1,93 @@
+import * as path from 'node:path';
+import type { Span } from '../server/src/core/xml/positions';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
+export const EXAMPLE = path.join(ROOT, 'examples', 'application-check');
+
+/**
+ * Range markers in fixture text: `⟪Aproval⟫` marks a span. Returns the text without markers and the
+ * spans in order, so tests state exact ranges where they are visible.
+ */
+export function marked(src: string): { text: string; spans: Span[] } {
+  let text = '';
+  const spans: Span[] = [];
+  const open: number[] = [];
+  for (const ch of src) {
+    if (ch === '⟪') open.push(text.length);
+    else if (ch === '⟫') spans.push({ start: open.pop()!, end: text.length });
+    else text += ch;
+  }
+  spans.sort((a, b) => a.start - b.start);
+  return { text, spans };
+}
+
+/** A BPMN file with one process (bpmn: prefix), `body` inside the process. */
+export function bpmnFile(body: string, processExtra = ''): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="defs" targetNamespace="http://example.com">
+  <bpmn:process id="Process_1" name="application"${processExtra}>
+${body}
+  </bpmn:process>
+</bpmn:definitions>
+`;
+}
+
+/** `<bpmn:extensionElements><linkedResource name="…"/></bpmn:extensionElements>`, name wrapped in markers when asked. */
+export function link(name: string, mark = false): string {
+  return `<bpmn:extensionElements><linkedResource name="${mark ? `⟪${name}⟫` : name}" /></bpmn:extensionElements>`;
+}
+
+export interface ClassSpec {
+  [attribute: string]: string;
+}
+
+/**
+ * A small Eclipse UML2 model: classes with primitive attributes, and associations
+ * `[source, target, multiplicity, kind]` where kind is 'directed' (default), 'both' (both ends navigable),
+ * or 'composite' (both navigable, source is the whole).
+ */
+export function umlModel(classes: Record<string, ClassSpec>, associations: Array<[string, string, string, string?]> = []): string {
+  const bounds = (m: string) => {
+    const [lo, hi] = m.includes('..') ? m.split('..') : [m === '*' ? '0' : m, m];
+    return `<lowerValue xmi:type="uml:LiteralInteger" xmi:id="lv${Math.random().toString(36).slice(2)}" value="${lo}"/><upperValue xmi:type="uml:LiteralUnlimitedNatural" xmi:id="uv${Math.random().toString(36).slice(2)}" value="${hi}"/>`;
+  };
+  let out = `<?xml version="1.0" encoding="UTF-8"?>
+<uml:Model xmi:version="20131001" xmlns:xmi="http://www.omg.org/spec/XMI/20131001" xmlns:uml="http://www.eclipse.org/uml2/5.0.0/UML" xmi:id="m" name="m">
+`;
+  for (const [name, attrs] of Object.entries(classes)) {
+    out += `  <packagedElement xmi:type="uml:Class" xmi:id="C_${name}" name="${name}">\n`;
+    for (const [a, t] of Object.entries(attrs)) {
+      out += `    <ownedAttribute xmi:id="C_${name}_${a}" name="${a}"><type xmi:type="uml:PrimitiveType" href="pathmap://UML_LIBRARIES/UMLPrimitiveTypes.library.uml#${t}"/></ownedAttribute>\n`;
+    }
+    out += `  </packagedElement>\n`;
+  }
+  associations.forEach(([s, t, m, kind = 'directed'], i) => {
+    const id = `A${i}_${s}_${t}`;
+    const nav = kind === 'directed' ? `E${i}t` : `E${i}s E${i}t`;
+    const agg = kind === 'composite' ? ' aggregation="composite"' : '';
+    out += `  <packagedElement xmi:type="uml:Association" xmi:id="${id}" name="${s}_${t}" memberEnd="E${i}s E${i}t" navigableOwnedEnd="${nav}">
+    <ownedEnd xmi:id="E${i}s" name="src" type="C_${s}" association="${id}"/>
+    <ownedEnd xmi:id="E${i}t" name="tgt" type="C_${t}" association="${id}"${agg}>${bounds(m)}</ownedEnd>
+  </packagedElement>\n`;
+  });
+  return out + '</uml:Model>\n';
+}
+
+/** The paper's model: Application → Document 0..*, → Decision 0..1 → Approval 0..1; Customer is a separate root. */
+export function paperModel(): string {
+  return umlModel(
+    {
+      Application: { product: 'String', price: 'Integer' },
+      Document: { description: 'String', type: 'String' },
+      Decision: { accepted: 'Boolean', premium: 'Real' },
+      Approval: { approved: 'Boolean' },
+      Customer: { name: 'String' },
+    },
+    [
+      ['Application', 'Document', '0..*'],
+      ['Application', 'Decision', '0..1'],
+      ['Decision', 'Approval', '0..1'],
+    ],
+  );
+}
