@@ -7,6 +7,7 @@ import { multiplicityText } from '../core/uml/model';
 import { collectFiles, UsageError } from '../node/files';
 import { loadModel, loadProject, requireModel } from '../node/project';
 import { toSarif, type FileDiagnostic } from './sarif';
+import { packageVersion } from '../node/version';
 
 const USAGE = `usage: bpmn-resource-api <command> [options]
 
@@ -156,7 +157,7 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     return command ? 0 : 2;
   }
   if (command === '--version') {
-    io.out(require('../../../package.json').version);
+    io.out(packageVersion());
     return 0;
   }
   const run = COMMANDS[command];

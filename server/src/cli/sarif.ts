@@ -1,5 +1,6 @@
 import { CODE_DESCRIPTIONS, CODES, type DiagnosticCode, type Severity } from '../core/diagnostics';
 import type { Range } from '../core/xml/positions';
+import { packageVersion } from '../node/version';
 
 export interface FileDiagnostic {
   file: string;
@@ -13,7 +14,6 @@ const LEVEL: Record<Severity, string> = { error: 'error', warning: 'warning', in
 
 /** SARIF 2.1.0; regions are 1-based, columns in UTF-16 code units (as LSP). */
 export function toSarif(results: FileDiagnostic[]): object {
-  const pkg = require('../../../package.json') as { version: string };
   const codes = Object.keys(CODES) as DiagnosticCode[];
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
@@ -23,7 +23,7 @@ export function toSarif(results: FileDiagnostic[]): object {
         tool: {
           driver: {
             name: 'bpmn-resource-api',
-            version: pkg.version,
+            version: packageVersion(),
             rules: codes.map((c) => ({
               id: c,
               shortDescription: { text: CODE_DESCRIPTIONS[c] },

@@ -27,14 +27,13 @@ function isBpmn(el: XmlElement): boolean {
 
 /** A flow scope: a process or a subprocess, with its nodes and sequence flows (for cycle detection). */
 interface FlowScope {
-  nodes: Map<string, BpmnActivity | undefined>;
   flows: Array<[string, string]>;
   activities: BpmnActivity[];
   owner: BpmnActivity | undefined;
 }
 
+/** Context shared by an element's children (one object per context change, not per element). */
 interface Frame {
-  el: XmlElement;
   process: BpmnProcess | undefined;
   activity: BpmnActivity | undefined;
   scope: FlowScope | undefined;
@@ -67,11 +66,12 @@ export function readBpmnXml(xml: XmlDocument): BpmnDocument {
   const scopes: FlowScope[] = [];
   const boundaryAttach: Array<[FlowScope, string, string]> = [];
   const pendingTriggers: MessageTrigger[] = [];
-  const stack: Frame[] = [{ el: root, process: undefined, activity: undefined, scope: undefined, inExtension: false }];
+  const elements: XmlElement[] = [root];
+  const frames: Frame[] = [{ process: undefined, activity: undefined, scope: undefined, inExtension: false }];
 
-  while (stack.length) {
-    const frame = stack.pop()!;
-    const el = frame.el;
+  while (elements.length) {
+    const el = elements.pop()!;
+    const frame = frames.pop()!;
     let { process, activity, scope } = frame;
     const inExtension = frame.inExtension;
 
@@ -100,7 +100,7 @@ export function readBpmnXml(xml: XmlDocument): BpmnDocument {
           messageTriggers: [],
         };
         doc.processes.push(process);
-        scope = { nodes: new Map(), flows: [], activities: [], owner: undefined };
+        scope = { flows: [], activities: [], owner: undefined };
         scopes.push(scope);
         activity = undefined;
       } else if (ACTIVITY_KINDS.has(local) && process && scope) {
@@ -120,12 +120,11 @@ export function readBpmnXml(xml: XmlDocument): BpmnDocument {
           calledElement: local === 'callActivity' ? refId(el, attrValue(el, 'calledElement')) : undefined,
         };
         process.activities.push(a);
-        scope.nodes.set(id, a);
         scope.activities.push(a);
         if (local === 'receiveTask') pendingTriggers.push(trigger('receiveTask', el, process, activity));
         activity = a;
         if (SUBPROCESS_KINDS.has(local)) {
-          scope = { nodes: new Map(), flows: [], activities: [], owner: a };
+          scope = { flows: [], activities: [], owner: a };
           scopes.push(scope);
         }
       } else if (local === 'sequenceFlow' && scope) {
@@ -147,7 +146,6 @@ export function readBpmnXml(xml: XmlDocument): BpmnDocument {
         const id = attrValue(el, 'id');
         if (id) doc.messages.set(id, attrValue(el, 'name') || id);
       } else if (scope && process && isFlowNodeEvent(local)) {
-        scope.nodes.set(attrValue(el, 'id') ?? '', undefined);
         if (local === 'boundaryEvent') {
           const attached = refId(el, attrValue(el, 'attachedToRef'));
           if (attached) boundaryAttach.push([scope, attached, attrValue(el, 'id') ?? '']);
@@ -155,17 +153,21 @@ export function readBpmnXml(xml: XmlDocument): BpmnDocument {
         }
         const kind = messageEventKind(el);
         if (kind) pendingTriggers.push(trigger(kind, el, process, activity));
-      } else if (scope && process && isGateway(local)) {
-        scope.nodes.set(attrValue(el, 'id') ?? '', undefined);
       } else if (local === 'extensionElements') {
         readLinks(doc, el, frame);
       }
     }
 
-    const nextInExtension = inExtension || (bpmn && local === 'extensionElements');
     const ch = el.children;
+    if (ch.length === 0) continue;
+    const nextInExtension = inExtension || (bpmn && local === 'extensionElements');
+    const childFrame =
+      process === frame.process && activity === frame.activity && scope === frame.scope && nextInExtension === inExtension
+        ? frame
+        : { process, activity, scope, inExtension: nextInExtension };
     for (let i = ch.length - 1; i >= 0; i--) {
-      stack.push({ el: ch[i], process, activity, scope, inExtension: nextInExtension });
+      elements.push(ch[i]);
+      frames.push(childFrame);
     }
   }
 
@@ -254,10 +256,6 @@ function isFlowNodeEvent(local: string): boolean {
     local === 'intermediateThrowEvent' ||
     local === 'boundaryEvent'
   );
-}
-
-function isGateway(local: string): boolean {
-  return local.endsWith('Gateway');
 }
 
 function messageEventKind(el: XmlElement): MessageTriggerKind | undefined {

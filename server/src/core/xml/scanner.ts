@@ -39,7 +39,8 @@ export interface XmlElement {
   /** offset where the element's content ends (start of its end tag) */
   contentEnd: number;
   readonly attributes: XmlAttribute[];
-  readonly children: XmlElement[];
+  /** shared empty array until the first child (saves an allocation per leaf) */
+  children: readonly XmlElement[];
   readonly parent: XmlElement | undefined;
   /** namespace declarations in scope (own map only when the element declares some) */
   ns: NamespaceScope;
@@ -72,6 +73,7 @@ export interface XmlDocument {
 
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 const PREDEFINED_ENTITIES = new Set(['lt', 'gt', 'amp', 'quot', 'apos']);
+const NO_CHILDREN: readonly XmlElement[] = Object.freeze([]);
 const ROOT_SCOPE: NamespaceScope = { map: new Map([['xml', XML_NS]]), parent: undefined };
 
 function isSpace(c: number): boolean {
@@ -92,11 +94,6 @@ function isNameStartChar(c: number): boolean {
   );
 }
 
-function splitName(name: string): [string, string] {
-  const colon = name.indexOf(':');
-  return colon < 0 ? ['', name] : [name.slice(0, colon), name.slice(colon + 1)];
-}
-
 export function lookupNamespace(scope: NamespaceScope, prefix: string): string | undefined {
   for (let s: NamespaceScope | undefined = scope; s; s = s.parent) {
     const uri = s.map.get(prefix);
@@ -115,6 +112,8 @@ class Scanner {
   declaredEncoding: string | undefined;
   readonly declaredEntities = new Set<string>();
   private sawMarkupBeforeDecl = false;
+  /** next '&' at or after the last query (offsets only grow, so this keeps entity checks linear) */
+  private nextAmp = -1;
 
   constructor(private readonly s: string) {
     this.len = s.length;
@@ -166,7 +165,12 @@ class Scanner {
   /** Validates `&...;` references in [from, to). */
   private checkEntities(from: number, to: number): void {
     const s = this.s;
-    let amp = s.indexOf('&', from);
+    if (this.nextAmp < from) {
+      const found = s.indexOf('&', from);
+      this.nextAmp = found < 0 ? Infinity : found;
+    }
+    if (this.nextAmp >= to) return;
+    let amp = this.nextAmp;
     while (amp >= 0 && amp < to) {
       const semi = s.indexOf(';', amp + 1);
       let ok = false;
@@ -183,6 +187,7 @@ class Scanner {
       }
       if (!ok) this.error("'&' must start an entity reference such as '&amp;'", amp, amp + 1);
       amp = s.indexOf('&', amp + 1);
+      this.nextAmp = amp < 0 ? Infinity : amp;
     }
   }
 
@@ -218,7 +223,6 @@ class Scanner {
     let i = nameEnd;
     let selfClosing = false;
     let tagEnd = -1;
-    let seen: Set<string> | undefined;
     for (;;) {
       const afterSpace = this.skipSpace(i);
       const hadSpace = afterSpace > i;
@@ -294,17 +298,24 @@ class Scanner {
         continue;
       }
       this.checkEntities(valueStart, close);
-      if (seen === undefined) seen = new Set();
-      if (seen.has(attrName)) this.error(`Attribute '${attrName}' is repeated`, attrStart, attrNameEnd);
-      else seen.add(attrName);
+      // Elements have few attributes: a linear scan beats allocating a Set per element.
+      for (let k = 0; k < attributes.length; k++) {
+        if (attributes[k].name === attrName) {
+          this.error(`Attribute '${attrName}' is repeated`, attrStart, attrNameEnd);
+          break;
+        }
+      }
       attributes.push({ name: attrName, raw: s.slice(valueStart, close), nameStart: attrStart, valueStart, valueEnd: close });
       i = close + 1;
     }
     const parent = this.stack.length > 0 ? this.stack[this.stack.length - 1] : undefined;
-    const [prefix, local] = splitName(name);
+    const colon = name.indexOf(':');
+    const prefix = colon < 0 ? '' : name.slice(0, colon);
+    const local = colon < 0 ? name : name.slice(colon + 1);
     let ns = parent ? parent.ns : ROOT_SCOPE;
-    for (const a of attributes) {
-      if (a.name === 'xmlns' || a.name.startsWith('xmlns:')) {
+    for (let k = 0; k < attributes.length; k++) {
+      const a = attributes[k];
+      if (a.name.charCodeAt(0) === 120 /* x */ && (a.name === 'xmlns' || a.name.startsWith('xmlns:'))) {
         if (ns === (parent ? parent.ns : ROOT_SCOPE)) ns = { map: new Map(), parent: ns };
         (ns.map as Map<string, string>).set(a.name === 'xmlns' ? '' : a.name.slice(6), decodeEntities(a.raw));
       }
@@ -323,12 +334,15 @@ class Scanner {
       end: tagEnd,
       contentEnd: tagEnd,
       attributes,
-      children: [],
+      children: NO_CHILDREN,
       parent,
       ns,
       closed: selfClosing,
     };
-    if (parent) parent.children.push(element);
+    if (parent) {
+      if (parent.children === NO_CHILDREN) parent.children = [element];
+      else (parent.children as XmlElement[]).push(element);
+    }
     else if (!this.root) this.root = element;
     if (!selfClosing) this.stack.push(element);
     this.pos = tagEnd;

@@ -1,0 +1,22 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { coreBench } from './core.bench';
+import { ROOT } from '../helpers';
+
+/** `npm run bench`: every benchmark, results also written to .bench/results.json. */
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const suites: Record<string, () => Promise<Record<string, unknown>>> = { core: coreBench };
+  const results: Record<string, unknown> = { node: process.version, date: new Date().toISOString() };
+  for (const [name, run] of Object.entries(suites)) {
+    if (only.length && !only.includes(name)) continue;
+    results[name] = await run();
+  }
+  fs.mkdirSync(path.join(ROOT, '.bench'), { recursive: true });
+  fs.writeFileSync(path.join(ROOT, '.bench', 'results.json'), JSON.stringify(results, null, 2));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,138 @@
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EXAMPLE, ROOT } from '../helpers';
+
+const BIN = path.join(ROOT, 'bin', 'bpmn-resource-api.js');
+
+function run(args: string[], cwd = ROOT): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 20000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function tempCopy(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-cli-'));
+  for (const f of fs.readdirSync(EXAMPLE)) fs.copyFileSync(path.join(EXAMPLE, f), path.join(dir, f));
+  return dir;
+}
+
+describe('CLI (the built command, run as a process)', () => {
+  it('check: the example is clean, exit 0', () => {
+    const r = run(['check', 'examples/application-check']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^0 errors, 0 warnings in 2 files$/m);
+  });
+
+  it('check: an unknown resource is reported at its exact position, exit 1 (text, json, sarif)', () => {
+    const dir = tempCopy();
+    const file = path.join(dir, 'application.bpmn');
+    const text = fs.readFileSync(file, 'utf8').replace('<linkedResource name="Approval" />', '<linkedResource name="Aproval" />');
+    fs.writeFileSync(file, text);
+    const lines = text.split('\n');
+    const line = lines.findIndex((l) => l.includes('"Aproval"'));
+    const character = lines[line].indexOf('Aproval');
+
+    const t = run(['check', file]);
+    assert.equal(t.code, 1);
+    assert.ok(t.stdout.includes(`:${line + 1}:${character + 1}: error unknown-resource: Unknown resource 'Aproval'`), t.stdout);
+    assert.match(t.stdout, /did you mean Approval\?/);
+
+    const j = run(['check', file, '--format', 'json']);
+    assert.equal(j.code, 1);
+    const arr = JSON.parse(j.stdout);
+    assert.deepEqual(arr, [
+      {
+        file: arr[0].file,
+        range: { start: { line, character }, end: { line, character: character + 'Aproval'.length } },
+        severity: 'error',
+        code: 'unknown-resource',
+        message: arr[0].message,
+      },
+    ]);
+    assert.ok(arr[0].file.endsWith('application.bpmn'));
+
+    const s = run(['check', file, '--format', 'sarif']);
+    const sarif = JSON.parse(s.stdout);
+    assert.equal(sarif.version, '2.1.0');
+    const [res] = sarif.runs[0].results;
+    assert.equal(res.ruleId, 'unknown-resource');
+    assert.equal(res.level, 'error');
+    assert.deepEqual(res.locations[0].physicalLocation.region, { startLine: line + 1, startColumn: character + 1, endLine: line + 1, endColumn: character + 8 });
+    assert.ok(sarif.runs[0].tool.driver.rules.some((x: { id: string }) => x.id === 'multiplicity-needs-loop'));
+  });
+
+  it('check: model errors are reported in the model file', () => {
+    const dir = tempCopy();
+    const model = path.join(dir, 'resources.uml');
+    fs.writeFileSync(model, fs.readFileSync(model, 'utf8').replace('name="Approval"', 'name="Decision"'));
+    const r = run(['check', dir, '--format', 'json']);
+    assert.equal(r.code, 1);
+    const codes = JSON.parse(r.stdout).map((d: { code: string; file: string }) => `${path.basename(d.file)}:${d.code}`);
+    assert.ok(codes.includes('resources.uml:duplicate-class'), codes.join());
+  });
+
+  it('usage errors: one line on stderr, exit 2, no stack trace', () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-empty-'));
+    for (const args of [['check', 'no/such/file.bpmn'], ['check'], ['check', EXAMPLE, '--bogus'], ['check', EXAMPLE, '--format', 'xml'], ['check', empty], ['frobnicate'], ['routes', 'x.bpmn']]) {
+      const r = run(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+      assert.ok(r.stderr.trim().length > 0);
+    }
+  });
+
+  it('routes --format json: design.md’s shape', () => {
+    const r = run(['routes', 'examples/application-check/application.bpmn', '--format', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = JSON.parse(r.stdout);
+    assert.deepEqual(rows[1], {
+      resource: 'Document',
+      uri: '/application/{businessKey}/document/{documentId}',
+      collectionUri: '/application/{businessKey}/document',
+      multiplicity: '0..*',
+      parent: 'Application',
+      activities: [{ id: 'Activity_upload', name: 'upload document', process: 'InsuranceApplication' }],
+      methods: ['GET', 'OPTIONS', 'PUT', 'PATCH'],
+    });
+  });
+
+  it('model --format json: design.md’s shape', () => {
+    const r = run(['model', 'examples/application-check/resources.uml', '--format', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const m = JSON.parse(r.stdout);
+    assert.deepEqual(m.classes.find((c: { name: string }) => c.name === 'Decision'), {
+      name: 'Decision',
+      attributes: [
+        { name: 'accepted', type: 'Boolean', multiplicity: '1', kind: 'boolean' },
+        { name: 'premium', type: 'Real', multiplicity: '1', kind: 'number' },
+      ],
+    });
+    assert.deepEqual(m.associations[0], { source: 'Application', target: 'Document', targetMultiplicity: '0..*', directed: true });
+  });
+
+  it('model discovery: bpmn-resource-api.json in a parent folder, --model, and several models beside the file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-disc-'));
+    fs.mkdirSync(path.join(dir, 'models'));
+    fs.mkdirSync(path.join(dir, 'processes'));
+    fs.copyFileSync(path.join(EXAMPLE, 'resources.uml'), path.join(dir, 'models', 'insurance.uml'));
+    fs.copyFileSync(path.join(EXAMPLE, 'application.bpmn'), path.join(dir, 'processes', 'application.bpmn'));
+    const bpmn = path.join(dir, 'processes', 'application.bpmn');
+
+    const none = run(['check', bpmn, '--format', 'json']);
+    assert.equal(none.code, 1);
+    assert.equal(JSON.parse(none.stdout)[0].code, 'model-not-found');
+
+    assert.equal(run(['check', bpmn, '--model', path.join(dir, 'models', 'insurance.uml')]).code, 0);
+
+    fs.writeFileSync(path.join(dir, 'bpmn-resource-api.json'), JSON.stringify({ model: 'models/insurance.uml' }));
+    const viaConfig = run(['check', bpmn]);
+    assert.equal(viaConfig.code, 0, viaConfig.stdout + viaConfig.stderr);
+
+    fs.writeFileSync(path.join(dir, 'bpmn-resource-api.json'), '{ not json');
+    const badConfig = run(['check', bpmn]);
+    assert.equal(badConfig.code, 2);
+    assert.match(badConfig.stderr, /not valid JSON/);
+  });
+});
