@@ -26,7 +26,7 @@ export interface Io {
 
 type Options = ParseArgsConfig['options'];
 
-function parse(args: string[], options: Options, minPositionals: number, what: string): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+export function parse(args: string[], options: Options, minPositionals: number, what: string): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   let parsed;
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });

@@ -1,0 +1,65 @@
+import { UsageError } from '../node/files';
+import { loadApi, startFacade } from '../facade/start';
+import { buildOpenApi } from '../facade/openapi';
+import { parse, type Io } from './main';
+
+function intOption(v: unknown, name: string, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+export async function cmdServe(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    {
+      model: { type: 'string' },
+      engine: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      token: { type: 'string' },
+      'body-limit': { type: 'string' },
+    },
+    1,
+    'the BPMN file',
+  );
+  const token = (values.token as string | undefined) ?? process.env.BPMN_RESOURCE_API_TOKEN;
+  let running;
+  try {
+    running = await startFacade({
+      bpmnFile: positionals[0],
+      model: values.model as string | undefined,
+      engine: values.engine as string | undefined,
+      port: intOption(values.port, 'port', 0, 65535),
+      host: values.host as string | undefined,
+      dataDir: values['data-dir'] as string | undefined,
+      token: token || undefined,
+      bodyLimit: intOption(values['body-limit'], 'body-limit', 1, 1 << 30),
+    });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') throw new UsageError(`cannot listen: ${err.message}`);
+    throw e;
+  }
+  io.out(`listening on ${running.url}`);
+  io.out(`  ${running.api.process.name ?? running.api.process.id}: ${running.api.root.resource.collectionUri} · OpenAPI ${running.url}/openapi.json · docs ${running.url}/docs`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void running.close().then(resolve, resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return 0;
+}
+
+export async function cmdOpenapi(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, { model: { type: 'string' } }, 1, 'the BPMN file');
+  const { api } = loadApi(positionals[0], values.model as string | undefined);
+  io.out(JSON.stringify(buildOpenApi(api), null, 2));
+  return 0;
+}

@@ -1,0 +1,119 @@
+import type { ApiModel, ApiResource } from './api';
+import { classSchema, type JsonSchema } from './schemas';
+import { packageVersion } from '../node/version';
+
+/** OpenAPI 3.1 of the facade, generated from the same models as the routes. */
+export function buildOpenApi(api: ApiModel, options: { token?: boolean } = {}): Record<string, unknown> {
+  const schemas: Record<string, JsonSchema> = {
+    Problem: {
+      type: 'object',
+      description: 'RFC 9457 problem details',
+      properties: {
+        type: { type: 'string' },
+        title: { type: 'string' },
+        status: { type: 'integer' },
+        detail: { type: 'string' },
+        errors: {
+          type: 'array',
+          items: { type: 'object', properties: { name: { type: 'string' }, pointer: { type: 'string' }, reason: { type: 'string' } } },
+        },
+      },
+      required: ['title', 'status'],
+    },
+    Links: { type: 'object', additionalProperties: { type: 'object', properties: { href: { type: 'string' }, title: { type: 'string' } } } },
+  };
+  const name = (res: ApiResource) => res.resource.name.replace(/[^A-Za-z0-9._-]/g, '_');
+  for (const res of api.resources) {
+    const data = classSchema(api.model, res.resource.cls);
+    schemas[name(res)] = data;
+    schemas[`${name(res)}Representation`] = {
+      type: 'object',
+      properties: { ...(data.properties as object), _links: { $ref: '#/components/schemas/Links' }, _templates: { type: 'object' } },
+    };
+  }
+  const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
+  const hal = (res: ApiResource, description: string) => ({
+    description,
+    headers: { ETag: { schema: { type: 'string' } } },
+    content: { 'application/hal+json': { schema: { $ref: `#/components/schemas/${name(res)}Representation` } } },
+  });
+  const params = (template: string) =>
+    [...template.matchAll(/\{([^}]+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+  const ifMatch = { name: 'If-Match', in: 'header', required: false, schema: { type: 'string' } };
+  const body = (res: ApiResource, type: string) => ({ required: true, content: { [type]: { schema: { $ref: `#/components/schemas/${name(res)}` } } } });
+
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const res of api.resources) {
+    const r = res.resource;
+    const item: Record<string, unknown> = { parameters: params(r.uri) };
+    const acts = res.activities.map((a) => a.name ?? a.id).join(', ');
+    item.get = { operationId: `get${name(res)}`, summary: `Read ${r.name} (any time)`, responses: { '200': hal(res, r.name), '304': { description: 'not modified' }, '404': problem('no such instance or item') } };
+    if (res.activities.length) {
+      item.put = {
+        operationId: `replace${name(res)}`,
+        summary: `Replace ${r.name} and complete the active activity (${acts})`,
+        parameters: [ifMatch],
+        requestBody: body(res, 'application/json'),
+        responses: { '200': hal(res, 'written; the activity is completed'), '400': problem('invalid body'), '404': problem('not found'), '409': problem('no linked activity is active'), '412': problem('stale ETag'), '413': problem('body too large') },
+      };
+      item.patch = {
+        operationId: `patch${name(res)}`,
+        summary: `Save part of ${r.name}; the activity stays active (${acts})`,
+        parameters: [ifMatch],
+        requestBody: body(res, 'application/merge-patch+json'),
+        responses: { '200': hal(res, 'saved'), '400': problem('invalid body'), '404': problem('not found'), '409': problem('no linked activity is active'), '412': problem('stale ETag') },
+      };
+    }
+    if (res.isRoot) {
+      item.delete = { operationId: `delete${name(res)}`, summary: 'Delete the process instance', responses: { '204': { description: 'deleted' }, '404': problem('not found') } };
+    }
+    paths[r.uri] = item;
+    if (r.collectionUri) {
+      const coll: Record<string, unknown> = { parameters: params(r.collectionUri) };
+      coll.get = {
+        operationId: `list${name(res)}`,
+        summary: res.isRoot ? `List instances (paged)` : `List the ${r.name} items`,
+        ...(res.isRoot
+          ? {
+              parameters: [
+                { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0 } },
+                { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } },
+              ],
+            }
+          : {}),
+        responses: { '200': { description: 'the collection', content: { 'application/hal+json': { schema: { type: 'object' } } } }, '404': problem('not found') },
+      };
+      if (res.isRoot) {
+        const data = classSchema(api.model, r.cls);
+        coll.post = {
+          operationId: `start${name(res)}`,
+          summary: `Start ${api.process.name ?? api.process.id}`,
+          requestBody: {
+            required: false,
+            content: { 'application/json': { schema: { ...data, properties: { businessKey: { type: 'string' }, ...(data.properties as object) } } } },
+          },
+          responses: { '201': { ...hal(res, 'started'), headers: { Location: { schema: { type: 'string' } } } }, '400': problem('invalid body'), '409': problem('business key in use') },
+        };
+      }
+      paths[r.collectionUri] = coll;
+    }
+  }
+  for (const m of api.messages.values()) {
+    paths[`/messages/${m.messageName}`] = {
+      post: {
+        operationId: `message_${m.messageName.replace(/[^A-Za-z0-9_]/g, '_')}`,
+        summary: `Send message '${m.messageName}' (${m.triggers.map((t) => t.kind).join(', ')})`,
+        requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', properties: { businessKey: { type: 'string' } }, additionalProperties: false } } } },
+        responses: { '200': { description: 'correlated to a waiting instance' }, '201': { description: 'started an instance' }, '404': problem('no instance waits for it') },
+      },
+    };
+  }
+  const doc: Record<string, unknown> = {
+    openapi: '3.1.0',
+    info: { title: `${api.process.name ?? api.process.id} — resource API`, version: packageVersion(), description: 'Generated by bpmn-resource-api from the BPMN process and its UML resource model.' },
+    paths,
+    components: { schemas, ...(options.token ? { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } } : {}) },
+  };
+  if (options.token) doc.security = [{ bearer: [] }];
+  return doc;
+}

@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import type { InstanceSnapshot, ResourceData, WaitingActivity } from './ports';
+import { storageKey, uriOf, type ApiModel, type ApiResource } from './api';
+import { classSchema, type JsonSchema } from './schemas';
+
+/** What a resource is at this moment: its data, which activities make it writable, what is allowed. */
+export interface ResourceState {
+  exists: boolean;
+  data: ResourceData;
+  writers: WaitingActivity[];
+  allow: string[];
+  etag: string;
+}
+
+export function resourceState(api: ApiResource, snap: InstanceSnapshot | undefined, params: Record<string, string>): ResourceState {
+  if (!snap) return { exists: false, data: {}, writers: [], allow: [], etag: '' };
+  const key = storageKey(api, params);
+  const stored = snap.data[key];
+  const ids = new Set(api.activities.map((a) => a.id));
+  const r = api.resource;
+  const writers = snap.waiting.filter((w) => w.kind === 'task' && ids.has(w.activityId) && (!r.many || w.scopeId === params[r.idParam!]));
+  const exists = api.isRoot || !r.many || stored !== undefined || writers.length > 0;
+  const allow = ['GET', 'HEAD', 'OPTIONS'];
+  if (writers.length) allow.push('PUT', 'PATCH');
+  if (api.isRoot) allow.push('DELETE');
+  const data = stored ?? {};
+  return { exists, data, writers, allow, etag: etagOf(data, allow) };
+}
+
+export function etagOf(data: unknown, allow: string[]): string {
+  return `"${createHash('sha1').update(JSON.stringify(data)).update(allow.join(',')).digest('base64url').slice(0, 20)}"`;
+}
+
+/** Methods that can ever apply to an item: PUT/PATCH only when some activity links the resource. */
+export function possibleItemMethods(api: ApiResource): string[] {
+  const m = ['GET', 'HEAD', 'OPTIONS'];
+  if (api.activities.length) m.push('PUT', 'PATCH');
+  if (api.isRoot) m.push('DELETE');
+  return m;
+}
+
+export function collectionMethods(api: ApiResource): string[] {
+  return api.isRoot ? ['GET', 'HEAD', 'OPTIONS', 'POST'] : ['GET', 'HEAD', 'OPTIONS'];
+}
+
+/** Ids of the items of a 1-to-N collection: stored data and the iterations waiting now. */
+export function collectionIds(api: ApiResource, snap: InstanceSnapshot, params: Record<string, string>): string[] {
+  const r = api.resource;
+  const prefix = storageKey(api, { ...params, [r.idParam!]: '\u0000' }).split('\u0000')[0];
+  const ids = new Set<string>();
+  for (const key of Object.keys(snap.data)) {
+    if (key.startsWith(prefix) && !key.slice(prefix.length).includes('/')) ids.add(key.slice(prefix.length));
+  }
+  const acts = new Set(api.activities.map((a) => a.id));
+  for (const w of snap.waiting) if (w.kind === 'task' && acts.has(w.activityId)) ids.add(w.scopeId);
+  return [...ids];
+}
+
+function templateProperties(schema: JsonSchema): Array<Record<string, unknown>> {
+  const props = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  return Object.entries(props).map(([name, s]) => {
+    const p: Record<string, unknown> = { name };
+    const t = s.type;
+    if (t === 'integer' || t === 'number') p.type = 'number';
+    else if (t === 'boolean') p.type = 'checkbox';
+    else if (s.format === 'date-time') p.type = 'datetime-local';
+    else if (t === 'string') p.type = 'text';
+    if (Array.isArray(s.enum)) p.options = { inline: s.enum };
+    return p;
+  });
+}
+
+/** HAL + HAL-FORMS representation of one item: data, links to parent/children/collections, allowed templates. */
+export function itemRepresentation(
+  api: ApiModel,
+  res: ApiResource,
+  snap: InstanceSnapshot,
+  params: Record<string, string>,
+  state: ResourceState,
+): Record<string, unknown> {
+  const r = res.resource;
+  const self = uriOf(r.uri, params);
+  const links: Record<string, unknown> = { self: { href: self } };
+  if (r.parent) links.up = { href: uriOf(r.parent.uri, params) };
+  else links.collection = { href: r.collectionUri };
+  if (r.many) links.collection = { href: uriOf(r.collectionUri!, params) };
+  for (const c of r.children) {
+    const child = api.byResource.get(c);
+    if (!child) continue;
+    links[c.segment] = { href: uriOf(c.many ? c.collectionUri! : c.uri, params), ...(c.many ? {} : { title: c.name }) };
+  }
+  const templates: Record<string, unknown> = {};
+  const schema = classSchema(api.model, r.cls);
+  const activity = (w: WaitingActivity) => res.activities.find((a) => a.id === w.activityId);
+  if (state.writers.length) {
+    const title = activity(state.writers[0])?.name ?? state.writers[0].activityId;
+    templates.default = { title: `${title}: replace and complete`, method: 'PUT', contentType: 'application/json', properties: templateProperties(schema) };
+    templates.patch = { title: `${title}: save`, method: 'PATCH', contentType: 'application/merge-patch+json', properties: templateProperties(schema) };
+  }
+  if (res.isRoot) templates.delete = { title: 'delete this instance', method: 'DELETE', properties: [] };
+  const body: Record<string, unknown> = { ...state.data, _links: links };
+  if (Object.keys(templates).length) body._templates = templates;
+  if (res.isRoot) {
+    body._process = {
+      businessKey: snap.businessKey,
+      state: snap.state,
+      startedAt: snap.startedAt,
+      ...(snap.endedAt ? { endedAt: snap.endedAt } : {}),
+      waiting: snap.waiting.map((w) => ({ activityId: w.activityId, ...(w.messageName ? { message: w.messageName } : {}) })),
+    };
+  }
+  return body;
+}
