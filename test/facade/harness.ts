@@ -1,0 +1,53 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startFacade, type RunningFacade, type StartOptions } from '../../server/src/facade/start';
+import { EXAMPLE } from '../helpers';
+
+export interface Http {
+  status: number;
+  headers: Headers;
+  body: any;
+  text: string;
+}
+
+/** The facade on port 0 with a fresh data folder, talked to over real HTTP. */
+export class FacadeHarness {
+  running!: RunningFacade;
+  dataDir: string;
+
+  constructor(private readonly options: Partial<StartOptions> = {}) {
+    this.dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'bra-facade-'));
+  }
+
+  async start(): Promise<this> {
+    this.running = await startFacade({ bpmnFile: path.join(EXAMPLE, 'application.bpmn'), port: 0, ...this.options, dataDir: this.dataDir });
+    return this;
+  }
+
+  async restart(): Promise<void> {
+    await this.running.close();
+    await this.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.running?.close();
+  }
+
+  async req(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Http> {
+    const init: RequestInit = { method, headers: { ...headers } };
+    if (body !== undefined) {
+      init.body = typeof body === 'string' ? body : JSON.stringify(body);
+      (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(this.running.url + url, init);
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.status, headers: res.headers, body: parsed, text };
+  }
+}
