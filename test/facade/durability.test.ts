@@ -1,0 +1,110 @@
+import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EXAMPLE, ROOT } from '../helpers';
+import { FacadeHarness } from './harness';
+
+/** Runs `serve` as its own process and resolves with its URL once it prints `listening on`. */
+function spawnServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'bpmn-resource-api.js'), 'serve', path.join(EXAMPLE, 'application.bpmn'), '--port', '0', '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ child, url: m[1] });
+    });
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => reject(new Error(`server exited (${code}) before listening: ${out}`)));
+  });
+}
+
+async function call(url: string, method: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+describe('facade: durable state', () => {
+  it('everything is back after a restart, and the processes continue (engines evicted and recovered)', async () => {
+    const h = new FacadeHarness({ maxLiveEngines: 2 });
+    await h.start();
+    try {
+      for (let i = 0; i < 5; i++) assert.equal((await h.req('POST', '/application', { businessKey: `r${i}`, product: `p${i}` })).status, 201);
+      const ids: string[] = (await h.req('GET', '/application/r0/document')).body._embedded.document.map((d: { documentId: string }) => d.documentId);
+      assert.equal((await h.req('PUT', `/application/r0/document/${ids[0]}`, { description: 'before restart', type: 'a' })).status, 200);
+      await h.restart();
+      assert.equal((await h.req('GET', '/application')).body.total, 5);
+      assert.equal((await h.req('GET', '/application/r3')).body.product, 'p3');
+      assert.equal((await h.req('GET', `/application/r0/document/${ids[0]}`)).body.description, 'before restart');
+      // continue r0 to the end, touching other instances in between so r0's engine is evicted
+      assert.equal((await h.req('PUT', `/application/r0/document/${ids[1]}`, { description: 'after', type: 'b' })).status, 200);
+      for (const k of ['r1', 'r2', 'r3']) {
+        const d = (await h.req('GET', `/application/${k}/document`)).body._embedded.document[0].documentId;
+        assert.equal((await h.req('PUT', `/application/${k}/document/${d}`, { description: k, type: 'x' })).status, 200);
+      }
+      assert.equal((await h.req('PUT', '/application/r0/decision', { accepted: false, premium: 0 })).status, 200);
+      assert.equal((await h.req('PUT', '/application/r0/decision/approval', { approved: false })).status, 200);
+      assert.equal((await h.req('GET', '/application/r0')).body._process.state, 'completed');
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('SIGKILL in the middle of a concurrent write load loses no acknowledged write', async function () {
+    this.timeout(60000);
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-kill-'));
+    const first = await spawnServer(dataDir);
+    const acked: Array<{ url: string; field: string; value: unknown }> = [];
+    const createdKeys: string[] = [];
+    let killed = false;
+    const worker = async (w: number) => {
+      for (let i = 0; !killed && i < 50; i++) {
+        const key = `w${w}-${i}`;
+        try {
+          const c = await call(`${first.url}/application`, 'POST', { businessKey: key, product: key });
+          if (c.status !== 201) throw new Error(`POST ${c.status}`);
+          createdKeys.push(key);
+          acked.push({ url: `/application/${key}`, field: 'product', value: key });
+          const docs = await call(`${first.url}/application/${key}/document`, 'GET');
+          for (const d of docs.body._embedded.document) {
+            const url = `/application/${key}/document/${d.documentId}`;
+            const r = await call(first.url + url, 'PUT', { description: `${key}/${d.documentId}`, type: 't' });
+            if (r.status === 200) acked.push({ url, field: 'description', value: `${key}/${d.documentId}` });
+          }
+        } catch {
+          return; // the server is gone: requests in flight are not acknowledged
+        }
+      }
+    };
+    const load = Promise.all([0, 1, 2, 3, 4, 5].map(worker));
+    // Kill once enough writes were acknowledged, while the workers keep writing.
+    while (acked.length < 40) await new Promise((r) => setTimeout(r, 5));
+    first.child.kill('SIGKILL');
+    killed = true;
+    await load;
+    await new Promise((r) => first.child.once('exit', r));
+
+    const second = await spawnServer(dataDir);
+    try {
+      for (const a of acked) {
+        const r = await call(second.url + a.url, 'GET');
+        assert.equal(r.status, 200, `${a.url} after restart`);
+        assert.equal(r.body[a.field], a.value, a.url);
+      }
+      // A recovered process continues: finish one whose documents were both acknowledged.
+      const done = createdKeys.find((k) => acked.filter((a) => a.url.startsWith(`/application/${k}/document/`)).length === 2)!;
+      assert.ok(done, 'some instance had both documents acknowledged');
+      assert.equal((await call(`${second.url}/application/${done}/decision`, 'PUT', { accepted: true, premium: 1 })).status, 200);
+      assert.equal((await call(`${second.url}/application/${done}/decision/approval`, 'PUT', { approved: true })).status, 200);
+      assert.equal((await call(`${second.url}/application/${done}`, 'GET')).body._process.state, 'completed');
+    } finally {
+      second.child.kill('SIGTERM');
+      await new Promise((r) => second.child.once('exit', r));
+    }
+  });
+});
