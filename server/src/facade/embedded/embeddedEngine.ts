@@ -68,8 +68,8 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
 
   constructor(private readonly options: EmbeddedOptions) {
     this.store = new InstanceStore(options.dataDir);
-    this.live = new Lru(options.maxLiveEngines ?? 100);
-    this.snapshots = new Lru(options.maxCachedSnapshots ?? 500);
+    this.live = new Lru(options.maxLiveEngines ?? 16);
+    this.snapshots = new Lru(options.maxCachedSnapshots ?? 200);
     for (const p of options.doc.processes) {
       for (const a of p.activities) this.activities.set(a.id, a);
       for (const t of p.messageTriggers) this.messageEvents.set(t.elementId, t);

@@ -1,0 +1,225 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Fastify from 'fastify';
+import { startFacade } from '../../server/src/facade/start';
+import { EXAMPLE, ROOT } from '../helpers';
+import { median, percentile } from './stats';
+
+const BPMN = path.join(EXAMPLE, 'application.bpmn');
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { Engine } = require('bpmn-engine');
+
+async function http(url: string, method = 'GET', body?: unknown): Promise<any> {
+  const res = await fetch(url, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** The paper's flow through the facade: create, two documents, decision, approval. */
+async function facadeFlow(base: string, key: string): Promise<void> {
+  await http(`${base}/application`, 'POST', { businessKey: key, product: 'car', price: 1 });
+  const docs = await http(`${base}/application/${key}/document`);
+  for (const d of docs._embedded.document) await http(`${base}/application/${key}/document/${d.documentId}`, 'PUT', { description: 'd', type: 't' });
+  await http(`${base}/application/${key}/decision`, 'PUT', { accepted: true, premium: 1 });
+  await http(`${base}/application/${key}/decision/approval`, 'PUT', { approved: true });
+}
+
+/**
+ * The same flow driving bpmn-engine directly: execute, signal each waiting task by executionId.
+ * With `saveTo`, the state is saved at every wait as any durable use of bpmn-engine must (getState,
+ * write, fsync) — the fair baseline for a facade that acknowledges only what is on disk.
+ */
+async function engineFlow(moddleContext: unknown, key: string, saveTo?: string): Promise<void> {
+  const engine = new Engine({ name: key, moddleContext });
+  const ex = await engine.execute();
+  const save = async () => {
+    if (!saveTo) return;
+    const fh = await fs.promises.open(path.join(saveTo, `${key}.json`), 'w');
+    await fh.writeFile(JSON.stringify(await engine.getState()));
+    await fh.sync();
+    await fh.close();
+  };
+  await save();
+  const waiting = () => {
+    const out: Array<{ executionId: string; type: string }> = [];
+    const seen = new Set<string>();
+    const visit = (list: any[]) => {
+      for (const a of list) {
+        if (seen.has(a.executionId)) continue;
+        seen.add(a.executionId);
+        if (a.type === 'bpmn:SubProcess') visit(a.getPostponed());
+        else out.push(a);
+      }
+    };
+    visit(ex.getPostponed());
+    return out;
+  };
+  for (let i = 0; i < 10 && engine.state === 'running'; i++) {
+    for (const w of waiting()) {
+      ex.signal({ executionId: w.executionId });
+      await save();
+    }
+  }
+  if (engine.state === 'running') throw new Error('engine flow did not end');
+}
+
+async function throughput(run: (i: number) => Promise<void>, total: number, concurrency: number): Promise<number> {
+  let next = 0;
+  const t0 = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) await run(next++);
+    }),
+  );
+  return total / (Number(process.hrtime.bigint() - t0) / 1e9);
+}
+
+async function loadGet(url: string, total: number, concurrency: number): Promise<{ rps: number; p50: number; p99: number }> {
+  const lat: number[] = [];
+  let next = 0;
+  const t0 = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next++ < total) {
+        const s = process.hrtime.bigint();
+        const r = await fetch(url);
+        await r.arrayBuffer();
+        lat.push(Number(process.hrtime.bigint() - s) / 1e6);
+      }
+    }),
+  );
+  return { rps: total / (Number(process.hrtime.bigint() - t0) / 1e9), p50: median(lat), p99: percentile(lat, 99) };
+}
+
+function dataDirOn(base: string): string {
+  return fs.mkdtempSync(path.join(base, 'bra-bench-'));
+}
+
+export async function facadeBench(): Promise<Record<string, unknown>> {
+  const results: Record<string, unknown> = {};
+  const { BpmnModdle } = await (new Function('s', 'return import(s)') as (s: string) => Promise<any>)('bpmn-moddle');
+  const ctx = await new BpmnModdle().fromXML(fs.readFileSync(BPMN, 'utf8'));
+
+  console.log('\n== facade: the paper’s flow (create, 2 documents, decision, approval) ==');
+  const flows = 300;
+  const conc = 8;
+  await throughput((i) => engineFlow(ctx, `warm${i}`), 50, conc);
+  const engineRate = await throughput((i) => engineFlow(ctx, `e${i}`), flows, conc);
+  const rows: Array<Record<string, unknown>> = [];
+  const disks: Array<[string, string]> = [['disk (os.tmpdir)', os.tmpdir()]];
+  if (fs.existsSync('/dev/shm')) disks.push(['tmpfs (/dev/shm)', '/dev/shm']);
+  for (const [label, base] of disks) {
+    const durableRate = await throughput((i) => engineFlow(ctx, `d${i}`, dataDirOn(base)), flows, conc);
+    // The server runs in its own process, as in production; the client here uses the other core.
+    const server = await spawnServer(dataDirOn(base));
+    await throughput((i) => facadeFlow(server.url, `warm${i}`), 30, conc);
+    const rate = await throughput((i) => facadeFlow(server.url, `f${i}`), flows, conc);
+    await server.stop();
+    rows.push({
+      dataDir: label,
+      facadeFlowsPerSec: +rate.toFixed(1),
+      engineFlowsPerSec: +engineRate.toFixed(1),
+      engineSavingStateFlowsPerSec: +durableRate.toFixed(1),
+      ratioToEngine: +(rate / engineRate).toFixed(2),
+      ratioToEngineSavingState: +(rate / durableRate).toFixed(2),
+    });
+  }
+  for (const r of rows) {
+    console.log(
+      `${String(r.dataDir).padEnd(18)} facade ${String(r.facadeFlowsPerSec).padStart(6)} flows/s | engine direct ${String(r.engineFlowsPerSec).padStart(6)} flows/s: ratio ${r.ratioToEngine} (target ≥ 0.8) | engine saving state at each wait ${String(r.engineSavingStateFlowsPerSec).padStart(6)} flows/s: ratio ${r.ratioToEngineSavingState}`,
+    );
+  }
+  results.flow = rows;
+
+  console.log('\n== facade: GET of a resource vs a bare fastify route returning the same JSON ==');
+  const f = await startFacade({ bpmnFile: BPMN, port: 0, dataDir: dataDirOn(os.tmpdir()) });
+  await http(`${f.url}/application`, 'POST', { businessKey: 'g', product: 'car', price: 1 });
+  const url = `${f.url}/application/g/decision`;
+  const sample = await http(url);
+  const bare = Fastify({ logger: false });
+  bare.get('/x', async (_req, reply) => reply.type('application/hal+json').header('ETag', '"x"').send(sample));
+  await bare.listen({ port: 0, host: '127.0.0.1' });
+  const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}/x`;
+  await loadGet(url, 2000, 16);
+  await loadGet(bareUrl, 2000, 16);
+  const ours = await loadGet(url, 20000, 16);
+  const base = await loadGet(bareUrl, 20000, 16);
+  await bare.close();
+  await f.close();
+  const getRatio = +(ours.rps / base.rps).toFixed(2);
+  console.log(`facade GET ${ours.rps.toFixed(0)} req/s (p50 ${ours.p50.toFixed(2)} ms, p99 ${ours.p99.toFixed(2)} ms); bare route ${base.rps.toFixed(0)} req/s (p50 ${base.p50.toFixed(2)} ms); ratio ${getRatio} (target ≥ 0.5)`);
+  results.get = { facade: ours, bare: base, ratio: getRatio };
+
+  const n = Number(process.env.BENCH_INSTANCES ?? 10_000);
+  console.log(`\n== facade: memory with ${n} waiting instances (server in its own process) ==`);
+  results.memory = await memoryBench(n);
+  return results;
+}
+
+async function spawnServer(dataDir: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'bpmn-resource-api.js'), 'serve', BPMN, '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (c) => reject(new Error(`server exited ${c}`)));
+  });
+  return {
+    url,
+    pid: child.pid!,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+async function memoryBench(instances: number): Promise<Record<string, unknown>> {
+  const dataDir = dataDirOn(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir());
+  const server = await spawnServer(dataDir);
+  const url = server.url;
+  const rss = () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${server.pid}/status`, 'utf8'))![1]) / 1024;
+  const rssStart = rss();
+  const t0 = Date.now();
+  await throughput((i) => http(`${url}/application`, 'POST', { businessKey: `m${String(i).padStart(6, '0')}`, product: 'p', price: i }), instances, 16);
+  const createSec = (Date.now() - t0) / 1000;
+  const rssAfter = rss();
+  // Latency of a write that needs an evicted engine (the first instances are long out of memory).
+  const lat: number[] = [];
+  for (let i = 0; i < 50; i++) {
+    const key = `m${String(i * 7).padStart(6, '0')}`;
+    const docs = await http(`${url}/application/${key}/document`);
+    const s = process.hrtime.bigint();
+    await http(`${url}/application/${key}/document/${docs._embedded.document[0].documentId}`, 'PUT', { description: 'x', type: 'y' });
+    lat.push(Number(process.hrtime.bigint() - s) / 1e6);
+  }
+  const readLat: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const s = process.hrtime.bigint();
+    await http(`${url}/application/m${String((instances - 1 - i * 37 + instances * 10) % instances).padStart(6, '0')}`);
+    readLat.push(Number(process.hrtime.bigint() - s) / 1e6);
+  }
+  const rssEnd = rss();
+  await server.stop();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  const out = {
+    instances,
+    createSeconds: +createSec.toFixed(1),
+    rssStartMB: +rssStart.toFixed(0),
+    rssWith10kWaitingMB: +rssAfter.toFixed(0),
+    rssEndMB: +rssEnd.toFixed(0),
+    evictedWriteMs: { p50: +median(lat).toFixed(2), p95: +percentile(lat, 95).toFixed(2) },
+    evictedReadMs: { p50: +median(readLat).toFixed(2), p95: +percentile(readLat, 95).toFixed(2) },
+  };
+  console.log(
+    `RSS ${out.rssStartMB} MB at start, ${out.rssWith10kWaitingMB} MB with ${instances} waiting instances (target ≤ 300 MB), created in ${out.createSeconds} s; ` +
+      `write to an evicted instance p50 ${out.evictedWriteMs.p50} ms p95 ${out.evictedWriteMs.p95} ms; read of an uncached instance p50 ${out.evictedReadMs.p50} ms`,
+  );
+  return out;
+}
