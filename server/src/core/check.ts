@@ -20,9 +20,14 @@ export function checkBpmn(
   options: { modelLabel?: string; tree?: ResourceTree; workspace?: BpmnDocument[] } = {},
 ): { diagnostics: CoreDiagnostic[]; analysis: BpmnAnalysis } {
   const an = analyze(doc, model, options);
-  const out = xmlSyntaxDiagnostics(doc.xml);
+  return { diagnostics: diagnosticsOf(an), analysis: an };
+}
+
+/** All diagnostics of an analysed BPMN document (the language server keeps the analysis for its features). */
+export function diagnosticsOf(an: BpmnAnalysis): CoreDiagnostic[] {
+  const out = xmlSyntaxDiagnostics(an.doc.xml);
   for (const rule of BPMN_RULES) out.push(...rule.check(an));
-  return { diagnostics: sortDiagnostics(out), analysis: an };
+  return sortDiagnostics(out);
 }
 
 export function checkBpmnText(text: string, model: UmlModel | undefined, modelLabel?: string): CoreDiagnostic[] {

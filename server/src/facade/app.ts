@@ -273,11 +273,26 @@ export async function buildFacade(options: FacadeOptions): Promise<FastifyInstan
   app.get('/openapi.json', async (_req, reply) => reply.send(openapi));
 
   if (options.docs !== false) {
-    await app.register(require('@fastify/swagger'), { mode: 'static', specification: { document: openapi } });
-    await app.register(require('@fastify/swagger-ui'), { routePrefix: '/docs' });
+    const plugins = loadDocsPlugins();
+    if (plugins) {
+      await app.register(plugins.swagger, { mode: 'static', specification: { document: openapi } });
+      await app.register(plugins.swaggerUi, { routePrefix: '/docs' });
+    } else {
+      // The bundled CLI inside the VS Code extension ships without swagger-ui's static files.
+      app.get('/docs', async (_req, reply) => sendProblem(reply, 404, 'interactive docs are not installed here; the OpenAPI document is at /openapi.json'));
+    }
   }
   app.addHook('onClose', async () => engine.close());
   return app;
+}
+
+function loadDocsPlugins(): { swagger: any; swaggerUi: any } | undefined {
+  try {
+    return { swagger: require('@fastify/swagger'), swaggerUi: require('@fastify/swagger-ui') };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return undefined;
+    throw e;
+  }
 }
 
 /** RFC 7386 JSON merge patch. */

@@ -79,7 +79,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
   async init(): Promise<void> {
     await this.store.init();
     // Parse the BPMN once for all instances (bpmn-engine would otherwise parse it per instance).
-    const { BpmnModdle } = await dynamicImport('bpmn-moddle');
+    const { BpmnModdle } = await import('bpmn-moddle');
     this.moddleContext = await new BpmnModdle().fromXML(this.options.source);
   }
 
@@ -271,5 +271,3 @@ function snapshot(rec: StoredInstance): InstanceSnapshot {
   const { engineState: _ignored, ...s } = rec;
   return s;
 }
-
-const dynamicImport = new Function('s', 'return import(s)') as (s: string) => Promise<any>;

@@ -1,0 +1,140 @@
+import * as path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+
+let client: LanguageClient | undefined;
+let api: { process: ChildProcess; url: string; file: string } | undefined;
+let status: vscode.StatusBarItem | undefined;
+
+/** Test hook: the extension's tests read what the extension did (for example the local API's URL). */
+export interface ExtensionApi {
+  client(): LanguageClient | undefined;
+  localApiUrl(): string | undefined;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<ExtensionApi> {
+  const output = vscode.window.createOutputChannel('BPMN Resource API');
+  const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
+  const serverOptions: ServerOptions = {
+    run: { module: serverModule, transport: TransportKind.ipc },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: 'file', language: 'bpmn' },
+      { scheme: 'file', pattern: '**/*.{uml,xmi}' },
+    ],
+    synchronize: {
+      configurationSection: 'bpmnResourceApi',
+      fileEvents: vscode.workspace.createFileSystemWatcher('**/{*.uml,*.xmi,*.bpmn,*.bpmn2,bpmn-resource-api.json}'),
+    },
+    initializationOptions: vscode.workspace.getConfiguration('bpmnResourceApi'),
+    outputChannel: output,
+  };
+  client = new LanguageClient('bpmnResourceApi', 'BPMN Resource API', serverOptions, clientOptions);
+  await client.start();
+
+  status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 10);
+  status.command = 'bpmnResourceApi.stopApi';
+  context.subscriptions.push(
+    status,
+    output,
+    vscode.commands.registerCommand('bpmnResourceApi.startApi', (uri?: vscode.Uri) => startApi(context, output, uri)),
+    vscode.commands.registerCommand('bpmnResourceApi.stopApi', () => stopApi()),
+    vscode.commands.registerCommand('bpmnResourceApi.showRoutes', (uri?: string) => showRoutes(context, output, uri)),
+  );
+  return { client: () => client, localApiUrl: () => api?.url };
+}
+
+function cliPath(context: vscode.ExtensionContext): string {
+  return context.asAbsolutePath(path.join('dist', 'cli.js'));
+}
+
+function activeBpmn(uri?: vscode.Uri | string): vscode.Uri | undefined {
+  if (uri) return typeof uri === 'string' ? vscode.Uri.parse(uri) : uri;
+  const doc = vscode.window.activeTextEditor?.document;
+  if (doc && doc.languageId === 'bpmn') return doc.uri;
+  return undefined;
+}
+
+/** Starts the generated API on the configured engine (embedded by default) and shows where it runs. */
+async function startApi(context: vscode.ExtensionContext, output: vscode.OutputChannel, uri?: vscode.Uri): Promise<string | undefined> {
+  const target = activeBpmn(uri);
+  if (!target) {
+    void vscode.window.showErrorMessage('Open a BPMN file to start its API.');
+    return undefined;
+  }
+  await stopApi();
+  const cfg = vscode.workspace.getConfiguration('bpmnResourceApi');
+  const folder = vscode.workspace.getWorkspaceFolder(target)?.uri.fsPath ?? path.dirname(target.fsPath);
+  const args = [cliPath(context), 'serve', target.fsPath, '--port', String(cfg.get<number>('api.port', 0)), '--engine', cfg.get<string>('api.engine', 'embedded')];
+  const model = cfg.get<string>('model');
+  if (model) args.push('--model', path.resolve(folder, model));
+  args.push('--data-dir', path.join(folder, '.bpmn-resource-api', path.basename(target.fsPath).replace(/\.[^.]+$/, '')));
+  const child = spawn(process.execPath, args, { cwd: folder, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+  return new Promise((resolve) => {
+    let out = '';
+    const fail = (why: string) => {
+      output.appendLine(out);
+      void vscode.window.showErrorMessage(`The API did not start: ${why}`);
+      resolve(undefined);
+    };
+    child.stdout.on('data', (d: Buffer) => {
+      const text = d.toString();
+      output.append(text);
+      out += text;
+      const m = /listening on (\S+)/.exec(out);
+      if (m && !api) {
+        api = { process: child, url: m[1], file: target.fsPath };
+        status!.text = `$(globe) API ${m[1]}`;
+        status!.tooltip = `${path.basename(target.fsPath)}: click to stop`;
+        status!.show();
+        void vscode.window.showInformationMessage(`API of ${path.basename(target.fsPath)} running at ${m[1]}`, 'Open docs', 'Copy URL').then((choice) => {
+          if (choice === 'Open docs') void vscode.env.openExternal(vscode.Uri.parse(`${m[1]}/docs`));
+          if (choice === 'Copy URL') void vscode.env.clipboard.writeText(m[1]);
+        });
+        resolve(m[1]);
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output.append(d.toString());
+      out += d.toString();
+    });
+    child.on('exit', (code) => {
+      if (api?.process === child) {
+        api = undefined;
+        status!.hide();
+      }
+      if (!/listening on/.test(out)) fail(out.trim().split('\n').pop() ?? `exit code ${code}`);
+    });
+  });
+}
+
+async function stopApi(): Promise<void> {
+  const running = api;
+  if (!running) return;
+  api = undefined;
+  status?.hide();
+  await new Promise<void>((resolve) => {
+    running.process.once('exit', () => resolve());
+    running.process.kill('SIGTERM');
+  });
+}
+
+async function showRoutes(context: vscode.ExtensionContext, output: vscode.OutputChannel, uri?: string): Promise<void> {
+  const target = activeBpmn(uri);
+  if (!target) return;
+  const child = spawn(process.execPath, [cliPath(context), 'routes', target.fsPath], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+  let text = '';
+  child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (text += d.toString()));
+  await new Promise((r) => child.on('exit', r));
+  output.appendLine(text);
+  output.show(true);
+}
+
+export async function deactivate(): Promise<void> {
+  await stopApi();
+  await client?.stop();
+}

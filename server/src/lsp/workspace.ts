@@ -1,0 +1,189 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { analyze } from '../core/analysis';
+import { readBpmn } from '../core/bpmn/reader';
+import { checkModel, diagnosticsOf } from '../core/check';
+import type { CoreDiagnostic } from '../core/diagnostics';
+import { buildResourceTree, type ResourceTree } from '../core/resources/tree';
+import type { UmlModel } from '../core/uml/model';
+import { readUml } from '../core/uml/reader';
+import { LineIndex } from '../core/xml/positions';
+import { decodeXml } from '../core/xml/decode';
+import { findModel, isBpmnFile, isModelFile } from '../node/files';
+import type { AnalyzedBpmn, ModelSource } from './features/types';
+
+export interface OpenText {
+  uri: string;
+  version: number;
+  text: string;
+}
+
+interface LoadedModel {
+  source: ModelSource;
+  model: UmlModel;
+  tree: ResourceTree;
+}
+
+export function uriToPath(uri: string): string | undefined {
+  try {
+    return uri.startsWith('file:') ? fileURLToPath(uri) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function pathToUri(p: string): string {
+  return pathToFileURL(p).toString();
+}
+
+/**
+ * The server's view of the workspace: open buffers win over files on disk; models and the model each
+ * BPMN file uses are cached and dropped when a watched file or an open model changes.
+ */
+export class Workspace {
+  folders: string[] = [];
+  /** `bpmnResourceApi.model`, relative to the first workspace folder */
+  modelSetting: string | undefined;
+  private readonly open = new Map<string, OpenText>();
+  private readonly models = new Map<string, LoadedModel>();
+  private readonly modelFor = new Map<string, string | undefined>();
+  private readonly analyzed = new Map<string, AnalyzedBpmn>();
+  private bpmnFiles: string[] | undefined;
+
+  setOpen(doc: OpenText): void {
+    this.open.set(doc.uri, doc);
+    this.analyzed.delete(doc.uri);
+    if (isModelFile(doc.uri)) this.invalidateModel(doc.uri);
+  }
+
+  close(uri: string): void {
+    this.open.delete(uri);
+    this.analyzed.delete(uri);
+    if (isModelFile(uri)) this.invalidateModel(uri);
+  }
+
+  isOpen(uri: string): boolean {
+    return this.open.has(uri);
+  }
+
+  openBpmnUris(): string[] {
+    return [...this.open.keys()].filter((u) => isBpmnFile(u));
+  }
+
+  openModelUris(): string[] {
+    return [...this.open.keys()].filter((u) => isModelFile(u));
+  }
+
+  /** A watched file changed on disk (model, config or BPMN). */
+  fileChanged(uri: string): void {
+    if (isModelFile(uri)) this.invalidateModel(uri);
+    if (uri.endsWith('bpmn-resource-api.json') || isModelFile(uri)) this.modelFor.clear();
+    if (isBpmnFile(uri)) this.bpmnFiles = undefined;
+    this.analyzed.clear();
+  }
+
+  settingsChanged(): void {
+    this.modelFor.clear();
+    this.analyzed.clear();
+  }
+
+  private invalidateModel(uri: string): void {
+    this.models.delete(uri);
+    this.analyzed.clear();
+  }
+
+  /** The model a BPMN document uses: setting, config file, or the single model beside it. */
+  modelUriFor(bpmnUri: string): string | undefined {
+    if (this.modelFor.has(bpmnUri)) return this.modelFor.get(bpmnUri);
+    let result: string | undefined;
+    const file = uriToPath(bpmnUri);
+    if (file) {
+      try {
+        const explicit = this.modelSetting ? path.resolve(this.folders[0] ?? path.dirname(file), this.modelSetting) : undefined;
+        const loc = findModel(file, explicit && fs.existsSync(explicit) ? explicit : undefined);
+        result = loc.file ? pathToUri(loc.file) : undefined;
+      } catch {
+        result = undefined; // a broken config file: reported as model-not-found on the BPMN file
+      }
+    }
+    this.modelFor.set(bpmnUri, result);
+    return result;
+  }
+
+  loadModel(uri: string): LoadedModel | undefined {
+    const cached = this.models.get(uri);
+    if (cached) return cached;
+    let text: string;
+    const open = this.open.get(uri);
+    if (open) text = open.text;
+    else {
+      const p = uriToPath(uri);
+      if (!p || !fs.existsSync(p)) return undefined;
+      text = decodeXml(fs.readFileSync(p)).text;
+    }
+    const model = readUml(text);
+    const loaded = { source: { uri, text, index: new LineIndex(text) }, model, tree: buildResourceTree(model) };
+    this.models.set(uri, loaded);
+    return loaded;
+  }
+
+  /** The analysis of an open BPMN document (cached per version), or of a BPMN file on disk. */
+  analyzeBpmn(uri: string): AnalyzedBpmn | undefined {
+    const open = this.open.get(uri);
+    const cached = this.analyzed.get(uri);
+    if (cached && (!open || cached.version === open.version)) return cached;
+    let text: string;
+    let version = -1;
+    if (open) {
+      text = open.text;
+      version = open.version;
+    } else {
+      const p = uriToPath(uri);
+      if (!p || !fs.existsSync(p)) return undefined;
+      text = decodeXml(fs.readFileSync(p)).text;
+    }
+    const modelUri = this.modelUriFor(uri);
+    const loaded = modelUri ? this.loadModel(modelUri) : undefined;
+    const doc = readBpmn(text);
+    const analysis = analyze(doc, loaded?.model, { modelLabel: modelUri ? path.basename(uriToPath(modelUri) ?? modelUri) : undefined, tree: loaded?.tree });
+    const result: AnalyzedBpmn = { uri, version, text, index: new LineIndex(text), analysis, model: loaded?.source };
+    this.analyzed.set(uri, result);
+    return result;
+  }
+
+  bpmnDiagnostics(a: AnalyzedBpmn): CoreDiagnostic[] {
+    return diagnosticsOf(a.analysis);
+  }
+
+  modelDiagnostics(uri: string): { diagnostics: CoreDiagnostic[]; index: LineIndex } | undefined {
+    const m = this.loadModel(uri);
+    if (!m) return undefined;
+    return { diagnostics: checkModel(m.model, m.tree), index: m.source.index };
+  }
+
+  /** Every BPMN file of the workspace folders (and the open ones), for references and rename. */
+  allBpmnUris(): string[] {
+    if (!this.bpmnFiles) {
+      const found: string[] = [];
+      const walk = (dir: string, depth: number) => {
+        if (depth > 12 || found.length > 5000) return;
+        let entries: fs.Dirent[];
+        try {
+          entries = fs.readdirSync(dir, { withFileTypes: true });
+        } catch {
+          return;
+        }
+        for (const e of entries) {
+          if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
+          const p = path.join(dir, e.name);
+          if (e.isDirectory()) walk(p, depth + 1);
+          else if (isBpmnFile(e.name)) found.push(pathToUri(p));
+        }
+      };
+      for (const f of this.folders) walk(f, 0);
+      this.bpmnFiles = found;
+    }
+    return [...new Set([...this.bpmnFiles, ...this.openBpmnUris()])];
+  }
+}
