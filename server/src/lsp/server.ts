@@ -43,6 +43,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       try {
         return fn(...args);
       } catch (e) {
+        if (e instanceof ResponseError) throw e; // a deliberate answer, e.g. a refused rename
         connection.console.error(`${name} failed: ${(e as Error).stack ?? e}`);
         return fallback;
       }
