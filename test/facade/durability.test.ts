@@ -62,7 +62,17 @@ describe('facade: durable state', () => {
     const acked: Array<{ url: string; field: string; value: unknown }> = [];
     const createdKeys: string[] = [];
     let killed = false;
+    const workerErrors: string[] = [];
+    let running = 0;
     const worker = async (w: number) => {
+      running++;
+      try {
+        await work(w);
+      } finally {
+        running--;
+      }
+    };
+    const work = async (w: number) => {
       for (let i = 0; !killed && i < 50; i++) {
         const key = `w${w}-${i}`;
         try {
@@ -76,14 +86,16 @@ describe('facade: durable state', () => {
             const r = await call(first.url + url, 'PUT', { description: `${key}/${d.documentId}`, type: 't' });
             if (r.status === 200) acked.push({ url, field: 'description', value: `${key}/${d.documentId}` });
           }
-        } catch {
+        } catch (e) {
+          if (!killed) workerErrors.push(String(e));
           return; // the server is gone: requests in flight are not acknowledged
         }
       }
     };
     const load = Promise.all([0, 1, 2, 3, 4, 5].map(worker));
     // Kill once enough writes were acknowledged, while the workers keep writing.
-    while (acked.length < 40) await new Promise((r) => setTimeout(r, 5));
+    while (acked.length < 40 && (running > 0 || acked.length === 0)) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(acked.length >= 40, `only ${acked.length} writes acknowledged before the load stopped: ${workerErrors.join('; ')}`);
     first.child.kill('SIGKILL');
     killed = true;
     await load;
