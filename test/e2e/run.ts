@@ -1,0 +1,169 @@
+/**
+ * Runs the extension's tests inside a real VS Code: code-server 4.100.3 (VS Code 1.100.3, Node extension
+ * host) opened in headless Debian Chromium by playwright-core. Follows ../shared/docs/testing-in-real-vscode.md.
+ * Prints the plain closing line `N passed, N failed`; screenshots go to test-artifacts/.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const CODE_SERVER = path.join(ROOT, '.vscode-test', 'code-server', 'node_modules');
+const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+const SUITE = path.join(ROOT, 'out', 'test', 'e2e', 'suite', 'index.js');
+const TIMEOUT_MS = 5 * 60 * 1000;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+async function waitForHttp(url: string, ms: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + ms;
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  while (Date.now() < deadline) {
+    if (exited) throw new Error('code-server exited before listening');
+    try {
+      const r = await fetch(url);
+      if (r.status < 500) return;
+    } catch {
+      // not yet listening
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`code-server did not answer at ${url}`);
+}
+
+async function main(): Promise<number> {
+  if (!fs.existsSync(path.join(CODE_SERVER, 'code-server', 'out', 'node', 'entry.js'))) {
+    console.error('code-server is not installed: run test/e2e/setup.sh');
+    return 1;
+  }
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'client.js'))) {
+    console.error('the extension is not bundled: run npm run bundle');
+    return 1;
+  }
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-e2e-'));
+  const ws = path.join(base, 'workspace');
+  fs.mkdirSync(ws);
+  for (const f of fs.readdirSync(path.join(ROOT, 'examples', 'application-check'))) {
+    fs.copyFileSync(path.join(ROOT, 'examples', 'application-check', f), path.join(ws, f));
+  }
+  // One deliberate mistake for the diagnostics, hover and quick-fix tests.
+  const bpmn = path.join(ws, 'application.bpmn');
+  fs.writeFileSync(bpmn, fs.readFileSync(bpmn, 'utf8').replace('<linkedResource name="Approval" />', '<linkedResource name="Aproval" />'));
+  for (const d of ['user', 'extensions', 'tmp']) fs.mkdirSync(path.join(base, d));
+  const config = path.join(base, 'config.yaml');
+  fs.writeFileSync(config, '');
+
+  // The tests ask for screenshots over this hook: when the result arrives, the extension host is gone.
+  let page: any;
+  const hook = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/screenshot' && page) {
+      const name = (url.searchParams.get('name') ?? 'shot').replace(/[^\w-]/g, '_');
+      try {
+        await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
+        res.writeHead(200).end('ok');
+      } catch (e) {
+        res.writeHead(500).end(String(e));
+      }
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
+  const hookUrl = `http://127.0.0.1:${(hook.address() as net.AddressInfo).port}`;
+
+  const port = await freePort();
+  const server = spawn(
+    process.execPath,
+    [
+      path.join(CODE_SERVER, 'code-server', 'out', 'node', 'entry.js'),
+      '--auth', 'none',
+      '--bind-addr', `127.0.0.1:${port}`,
+      '--user-data-dir', path.join(base, 'user'),
+      '--extensions-dir', path.join(base, 'extensions'),
+      '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+      '--disable-getting-started-override', '--ignore-last-opened',
+      '--config', config,
+    ],
+    { env: { ...process.env, TMPDIR: path.join(base, 'tmp'), BRA_E2E_HOOK: hookUrl, BRA_E2E_WORKSPACE: ws }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const serverLog: string[] = [];
+  server.stdout!.on('data', (d: Buffer) => serverLog.push(d.toString()));
+  server.stderr!.on('data', (d: Buffer) => serverLog.push(d.toString()));
+
+  let browser: any;
+  let passed = 0;
+  let failed = 0;
+  let counted = false;
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60000, server);
+    const { chromium } = require(path.join(CODE_SERVER, 'playwright-core'));
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    let resolveExit!: (code: number) => void;
+    const exited = new Promise<number>((r) => (resolveExit = r));
+    await page.exposeFunction('codeAutomationExit', (code: number) => resolveExit(code));
+    await page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => {
+      const line = (Array.isArray(args) ? args : [args]).map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+      const m = /E2E RESULT: (\d+) passed, (\d+) failed/.exec(line);
+      if (m) {
+        passed = Number(m[1]);
+        failed = Number(m[2]);
+        counted = true;
+      }
+      process.stdout.write(`[vscode ${type}] ${line}\n`);
+    });
+    const remote = (p: string) => `vscode-remote://127.0.0.1:${port}${p}`;
+    const payload = [
+      ['extensionDevelopmentPath', remote(ROOT)],
+      ['extensionTestsPath', remote(SUITE)],
+    ];
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    const code = await Promise.race([exited, new Promise<number>((r) => setTimeout(() => r(-1), TIMEOUT_MS))]);
+    if (code === -1) {
+      console.error(`timed out after ${TIMEOUT_MS / 1000} s`);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'timeout.png') }).catch(() => undefined);
+    }
+    if (!counted) {
+      passed = 0;
+      failed = 1;
+    }
+    if (code !== 0 && failed === 0) failed = 1;
+  } catch (e) {
+    console.error(`e2e runner: ${(e as Error).stack ?? e}`);
+    console.error(serverLog.join('').slice(-4000));
+    failed = Math.max(failed, 1);
+  } finally {
+    await browser?.close().catch(() => undefined);
+    server.kill('SIGTERM');
+    hook.close();
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(e);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  },
+);
