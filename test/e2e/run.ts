@@ -73,7 +73,22 @@ async function main(): Promise<number> {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/screenshot' && page) {
       const name = (url.searchParams.get('name') ?? 'shot').replace(/[^\w-]/g, '_');
+      const selector = url.searchParams.get('waitFor');
       try {
+        if (selector) {
+          // Wait until the widget is shown and its fade-in has finished (opacity 1), not a fixed time.
+          // (runs in the page; written as a string so this file needs no DOM types)
+          await page.waitForFunction(
+            `(() => {
+              const el = document.querySelector(${JSON.stringify(selector)});
+              if (!el || el.offsetParent === null) return false;
+              for (let e = el; e; e = e.parentElement) if (getComputedStyle(e).opacity !== '1') return false;
+              return document.getAnimations().every((a) => a.playState !== 'running');
+            })()`,
+            undefined,
+            { timeout: 10000 },
+          );
+        }
         await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
         res.writeHead(200).end('ok');
       } catch (e) {

@@ -19,9 +19,10 @@ async function until<T>(what: string, get: () => T | undefined | Promise<T | und
 }
 
 /** Asks the runner for a screenshot of the workbench now (the extension host is gone when results arrive). */
-async function screenshot(name: string): Promise<void> {
+async function screenshot(name: string, waitFor?: string): Promise<void> {
   if (!HOOK) return;
-  const r = await fetch(`${HOOK}/screenshot?name=${encodeURIComponent(name)}`, { method: 'POST' });
+  const q = `name=${encodeURIComponent(name)}${waitFor ? `&waitFor=${encodeURIComponent(waitFor)}` : ''}`;
+  const r = await fetch(`${HOOK}/screenshot?${q}`, { method: 'POST' });
   assert.equal(r.status, 200, await r.text());
 }
 
@@ -59,10 +60,7 @@ describe('the extension inside VS Code (code-server 1.100.3)', () => {
     assert.deepEqual([d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character], [start.line, start.character, start.line, start.character + 7]);
     assert.match(d.message, /did you mean Approval\?/);
     editor.revealRange(d.range, vscode.TextEditorRevealType.InCenter);
-    await until('the squiggle is drawn', async () => {
-      await screenshot('diagnostic');
-      return true;
-    });
+    await screenshot('diagnostic', '.squiggly-error');
   });
 
   it('hover shows the URI of a linked resource', async () => {
@@ -73,7 +71,7 @@ describe('the extension inside VS Code (code-server 1.100.3)', () => {
     editor.selection = new vscode.Selection(pos, pos);
     editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenter);
     await vscode.commands.executeCommand('editor.action.showHover');
-    await screenshot('hover');
+    await screenshot('hover', '.monaco-hover .hover-contents');
   });
 
   it('completion lists the model’s classes with their URIs', async () => {
@@ -119,7 +117,7 @@ describe('the extension inside VS Code (code-server 1.100.3)', () => {
     assert.equal(created.status, 201);
     const docs = (await (await fetch(`${url}/application/e2e/document`)).json()) as { count: number };
     assert.equal(docs.count, 2);
-    await screenshot('api-started');
+    await screenshot('api-started', '.notifications-toasts .notification-toast');
     await vscode.commands.executeCommand('bpmnResourceApi.stopApi');
   });
 });
