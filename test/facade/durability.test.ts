@@ -96,10 +96,12 @@ describe('facade: durable state', () => {
     // Kill once enough writes were acknowledged, while the workers keep writing.
     while (acked.length < 40 && (running > 0 || acked.length === 0)) await new Promise((r) => setTimeout(r, 5));
     assert.ok(acked.length >= 40, `only ${acked.length} writes acknowledged before the load stopped: ${workerErrors.join('; ')}`);
+    // Listen for the exit before killing: it may happen while we wait for the load to stop.
+    const firstExited = new Promise((r) => first.child.once('exit', r));
     first.child.kill('SIGKILL');
     killed = true;
     await load;
-    await new Promise((r) => first.child.once('exit', r));
+    await firstExited;
 
     const second = await spawnServer(dataDir);
     try {

@@ -200,4 +200,35 @@ describe('language server over JSON-RPC (spawned `lsp --stdio`)', function () {
     await client.request('textDocument/hover', { textDocument: { uri: bpmnUri }, position: { line: 999, character: 999 } });
     assert.equal(client.exited, false);
   });
+
+  it('multi-root: the model setting is relative to each file’s own folder; other folders keep discovery', async () => {
+    await client.stop();
+    const a = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-root-a-'));
+    fs.mkdirSync(path.join(a, 'models'));
+    fs.mkdirSync(path.join(a, 'processes'));
+    fs.copyFileSync(path.join(EXAMPLE, 'resources.uml'), path.join(a, 'models', 'insurance.uml'));
+    fs.copyFileSync(path.join(EXAMPLE, 'resources.uml'), path.join(a, 'models', 'other.uml'));
+    fs.copyFileSync(path.join(EXAMPLE, 'application.bpmn'), path.join(a, 'processes', 'application.bpmn'));
+    const b = workspace();
+    client = new LspClient();
+    await client.conn.sendRequest('initialize', {
+      processId: process.pid,
+      rootUri: fileUri(a),
+      workspaceFolders: [
+        { uri: fileUri(a), name: 'a' },
+        { uri: fileUri(b), name: 'b' },
+      ],
+      capabilities: {},
+      initializationOptions: { model: 'models/insurance.uml' },
+    });
+    await client.conn.sendNotification('initialized', {});
+    const ua = fileUri(path.join(a, 'processes', 'application.bpmn'));
+    const ub = fileUri(path.join(b, 'application.bpmn'));
+    await client.open(ua, EXAMPLE_TEXT);
+    await client.open(ub, EXAMPLE_TEXT.replace('name="Decision"', 'name="Decisio"'));
+    assert.deepEqual(await client.waitDiagnostics(ua, 1), []);
+    assert.deepEqual((await client.waitDiagnostics(ub, 1)).map((d) => d.code), ['unknown-resource']);
+    const def = await client.request<Location>('textDocument/definition', { textDocument: { uri: ua }, position: new LineIndex(EXAMPLE_TEXT).position(EXAMPLE_TEXT.indexOf('name="Decision"') + 8) });
+    assert.equal(path.basename(def.uri), 'insurance.uml');
+  });
 });

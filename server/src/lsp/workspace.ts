@@ -100,7 +100,9 @@ export class Workspace {
     const file = uriToPath(bpmnUri);
     if (file) {
       try {
-        const explicit = this.modelSetting ? path.resolve(this.folders[0] ?? path.dirname(file), this.modelSetting) : undefined;
+        // Relative to the workspace folder holding this file (multi-root workspaces), else the first one.
+        const folder = this.folders.find((f) => file.startsWith(f + path.sep)) ?? this.folders[0] ?? path.dirname(file);
+        const explicit = this.modelSetting ? path.resolve(folder, this.modelSetting) : undefined;
         const loc = findModel(file, explicit && fs.existsSync(explicit) ? explicit : undefined);
         result = loc.file ? pathToUri(loc.file) : undefined;
       } catch {
