@@ -155,12 +155,13 @@ export async function facadeBench(): Promise<Record<string, unknown>> {
 
   const n = Number(process.env.BENCH_INSTANCES ?? 10_000);
   console.log(`\n== facade: memory with ${n} waiting instances (server in its own process) ==`);
-  results.memory = await memoryBench(n);
+  results.memory = [await memoryBench(n), await memoryBench(n, '--max-old-space-size=192')];
   return results;
 }
 
-async function spawnServer(dataDir: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'bpmn-resource-api.js'), 'serve', BPMN, '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function spawnServer(dataDir: string, nodeOptions?: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+  const env = nodeOptions ? { ...process.env, NODE_OPTIONS: nodeOptions } : process.env;
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'bpmn-resource-api.js'), 'serve', BPMN, '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'], env });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -180,9 +181,9 @@ async function spawnServer(dataDir: string): Promise<{ url: string; pid: number;
   };
 }
 
-async function memoryBench(instances: number): Promise<Record<string, unknown>> {
+async function memoryBench(instances: number, nodeOptions?: string): Promise<Record<string, unknown>> {
   const dataDir = dataDirOn(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir());
-  const server = await spawnServer(dataDir);
+  const server = await spawnServer(dataDir, nodeOptions);
   const url = server.url;
   const rss = () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${server.pid}/status`, 'utf8'))![1]) / 1024;
   const rssStart = rss();
@@ -209,6 +210,7 @@ async function memoryBench(instances: number): Promise<Record<string, unknown>> 
   await server.stop();
   fs.rmSync(dataDir, { recursive: true, force: true });
   const out = {
+    nodeOptions: nodeOptions ?? '(none)',
     instances,
     createSeconds: +createSec.toFixed(1),
     rssStartMB: +rssStart.toFixed(0),
@@ -218,7 +220,7 @@ async function memoryBench(instances: number): Promise<Record<string, unknown>> 
     evictedReadMs: { p50: +median(readLat).toFixed(2), p95: +percentile(readLat, 95).toFixed(2) },
   };
   console.log(
-    `RSS ${out.rssStartMB} MB at start, ${out.rssWith10kWaitingMB} MB with ${instances} waiting instances (target ≤ 300 MB), created in ${out.createSeconds} s; ` +
+    `[NODE_OPTIONS ${out.nodeOptions}] RSS ${out.rssStartMB} MB at start, ${out.rssWith10kWaitingMB} MB with ${instances} waiting instances (target ≤ 300 MB), created in ${out.createSeconds} s; ` +
       `write to an evicted instance p50 ${out.evictedWriteMs.p50} ms p95 ${out.evictedWriteMs.p95} ms; read of an uncached instance p50 ${out.evictedReadMs.p50} ms`,
   );
   return out;

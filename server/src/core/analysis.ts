@@ -90,6 +90,20 @@ export function processIsCalledByAncestor(an: BpmnAnalysis, process: BpmnProcess
   );
 }
 
+/** Every resolved link of an activity in a linked process, with the process's resource. */
+export function* activityLinks(an: BpmnAnalysis): Generator<{ root: Resource; process: BpmnProcess; activity: BpmnActivity; link: BpmnLink; resource: Resource }> {
+  for (const process of an.doc.processes) {
+    const root = an.processResource.get(process);
+    if (!root) continue;
+    for (const activity of process.activities) {
+      for (const link of activity.links) {
+        const resource = an.linkResource.get(link);
+        if (resource) yield { root, process, activity, link, resource };
+      }
+    }
+  }
+}
+
 export function activityLabel(a: BpmnActivity): string {
   return a.name ? `'${a.name}' (${a.id})` : `'${a.id}'`;
 }
