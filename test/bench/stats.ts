@@ -22,8 +22,14 @@ export function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 }
 
-/** Median of `runs` timings after `warmup` untimed runs. */
+/** Collects garbage left by earlier measurements when node runs with --expose-gc (npm run bench does). */
+export function settleHeap(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/** Median of `runs` timings after `warmup` untimed runs, each series starting from a collected heap. */
 export function bench(fn: () => unknown, runs: number, warmup = 2): number {
+  settleHeap();
   for (let i = 0; i < warmup; i++) fn();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) times.push(timeMs(fn));
@@ -31,6 +37,7 @@ export function bench(fn: () => unknown, runs: number, warmup = 2): number {
 }
 
 export async function benchAsync(fn: () => Promise<unknown>, runs: number, warmup = 1): Promise<number> {
+  settleHeap();
   for (let i = 0; i < warmup; i++) await fn();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) times.push(await timeMsAsync(fn));

@@ -125,4 +125,26 @@ describe('facade: the paper’s flow over real HTTP (embedded bpmn-engine)', () 
     assert.equal((await h.req('GET', '/application/gone')).status, 404);
     assert.equal((await h.req('DELETE', '/application/gone')).status, 404);
   });
+
+  it('answers plain JSON to a client that asks only for it', async () => {
+    await h.req('POST', '/application', { businessKey: 'plain', product: 'bike' });
+    const r = await h.req('GET', '/application/plain', undefined, { accept: 'application/json' });
+    assert.match(r.headers.get('content-type')!, /^application\/json/);
+    assert.equal(r.body.product, 'bike');
+    const hal = await h.req('GET', '/application/plain', undefined, { accept: 'application/hal+json, application/json;q=0.5' });
+    assert.match(hal.headers.get('content-type')!, /^application\/hal\+json/);
+  });
+
+  it('serialises writes to one instance: concurrent merge patches lose nothing', async () => {
+    await h.req('POST', '/application', { businessKey: 'busy' });
+    const id = (await h.req('GET', '/application/busy/document')).body._embedded.document[0].documentId;
+    const url = `/application/busy/document/${id}`;
+    const bodies = Array.from({ length: 20 }, (_, i) => (i % 2 ? { description: `d${i}` } : { type: `t${i}` }));
+    const results = await Promise.all(bodies.map((b) => h.req('PATCH', url, b, { 'content-type': 'application/merge-patch+json' })));
+    assert.ok(results.every((r) => r.status === 200));
+    const versions = new Set(results.map((r) => `${r.body.description}|${r.body.type}`));
+    assert.equal(versions.size, 20, 'each patch saw the result of the one before it');
+    const final = (await h.req('GET', url)).body;
+    assert.ok(final.description && final.type);
+  });
 });

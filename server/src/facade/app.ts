@@ -55,6 +55,16 @@ export async function buildFacade(options: FacadeOptions): Promise<FastifyInstan
     });
   }
 
+  // Representations are HAL; a client that asks only for plain JSON gets the same body as application/json.
+  app.addHook('onSend', async (req, reply, payload) => {
+    const ct = reply.getHeader('content-type');
+    if (typeof ct === 'string' && ct.startsWith(HAL)) {
+      reply.header('Vary', 'Accept');
+      if (wantsPlainJson(req.headers.accept)) reply.type('application/json');
+    }
+    return payload;
+  });
+
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
     if (err instanceof HttpProblem) {
       for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
@@ -284,6 +294,12 @@ export async function buildFacade(options: FacadeOptions): Promise<FastifyInstan
   }
   app.addHook('onClose', async () => engine.close());
   return app;
+}
+
+function wantsPlainJson(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const types = accept.split(',').map((t) => t.split(';')[0].trim().toLowerCase());
+  return types.includes('application/json') && !types.includes(HAL);
 }
 
 function loadDocsPlugins(): { swagger: any; swaggerUi: any } | undefined {

@@ -23,6 +23,21 @@ export interface XmlAttribute {
   readonly valueEnd: number;
 }
 
+/** The value is sliced from the text when asked for: most attribute values are never read, and a string per value is the largest allocation of a scan. */
+class Attribute implements XmlAttribute {
+  constructor(
+    private readonly src: string,
+    readonly name: string,
+    readonly nameStart: number,
+    readonly valueStart: number,
+    readonly valueEnd: number,
+  ) {}
+
+  get raw(): string {
+    return this.src.slice(this.valueStart, this.valueEnd);
+  }
+}
+
 export interface XmlElement {
   /** qualified name as written */
   readonly name: string;
@@ -277,7 +292,7 @@ class Scanner {
         this.error(`The value of attribute '${attrName}' must be quoted`, attrStart, Math.max(i, attrNameEnd));
         // Recover: take an unquoted token as the value.
         const vEnd = this.readName(i);
-        attributes.push({ name: attrName, raw: s.slice(i, vEnd), nameStart: attrStart, valueStart: i, valueEnd: vEnd });
+        attributes.push(new Attribute(s, attrName, attrStart, i, vEnd));
         i = vEnd;
         continue;
       }
@@ -293,7 +308,7 @@ class Scanner {
           j++;
         }
         this.error(`The value of attribute '${attrName}' is not closed with ${q === 34 ? '"' : "'"}`, attrStart, j);
-        attributes.push({ name: attrName, raw: s.slice(valueStart, j), nameStart: attrStart, valueStart, valueEnd: j });
+        attributes.push(new Attribute(s, attrName, attrStart, valueStart, j));
         i = j;
         continue;
       }
@@ -305,7 +320,7 @@ class Scanner {
           break;
         }
       }
-      attributes.push({ name: attrName, raw: s.slice(valueStart, close), nameStart: attrStart, valueStart, valueEnd: close });
+      attributes.push(new Attribute(s, attrName, attrStart, valueStart, close));
       i = close + 1;
     }
     const parent = this.stack.length > 0 ? this.stack[this.stack.length - 1] : undefined;
