@@ -103,6 +103,19 @@ export async function facadeBench(): Promise<Record<string, unknown>> {
   const { BpmnModdle } = await (new Function('s', 'return import(s)') as (s: string) => Promise<any>)('bpmn-moddle');
   const ctx = await new BpmnModdle().fromXML(fs.readFileSync(BPMN, 'utf8'));
 
+  // BENCH_FACADE_PARTS=flow,get,memory runs only some parts (the memory part takes minutes).
+  const parts = (process.env.BENCH_FACADE_PARTS ?? 'flow,get,memory').split(',');
+  if (parts.includes('flow')) await flowBench(results, ctx);
+  if (parts.includes('get')) await getBench(results);
+  if (parts.includes('memory')) {
+    const n = Number(process.env.BENCH_INSTANCES ?? 10_000);
+    console.log(`\n== facade: memory with ${n} waiting instances (server in its own process) ==`);
+    results.memory = [await memoryBench(n), await memoryBench(n, '--max-old-space-size=192')];
+  }
+  return results;
+}
+
+async function flowBench(results: Record<string, unknown>, ctx: unknown): Promise<void> {
   console.log('\n== facade: the paper’s flow (create, 2 documents, decision, approval) ==');
   const flows = 300;
   const conc = 8;
@@ -133,7 +146,9 @@ export async function facadeBench(): Promise<Record<string, unknown>> {
     );
   }
   results.flow = rows;
+}
 
+async function getBench(results: Record<string, unknown>): Promise<void> {
   console.log('\n== facade: GET of a resource vs a bare fastify route returning the same JSON ==');
   const f = await startFacade({ bpmnFile: BPMN, port: 0, dataDir: dataDirOn(os.tmpdir()) });
   await http(`${f.url}/application`, 'POST', { businessKey: 'g', product: 'car', price: 1 });
@@ -152,11 +167,6 @@ export async function facadeBench(): Promise<Record<string, unknown>> {
   const getRatio = +(ours.rps / base.rps).toFixed(2);
   console.log(`facade GET ${ours.rps.toFixed(0)} req/s (p50 ${ours.p50.toFixed(2)} ms, p99 ${ours.p99.toFixed(2)} ms); bare route ${base.rps.toFixed(0)} req/s (p50 ${base.p50.toFixed(2)} ms); ratio ${getRatio} (target ≥ 0.5)`);
   results.get = { facade: ours, bare: base, ratio: getRatio };
-
-  const n = Number(process.env.BENCH_INSTANCES ?? 10_000);
-  console.log(`\n== facade: memory with ${n} waiting instances (server in its own process) ==`);
-  results.memory = [await memoryBench(n), await memoryBench(n, '--max-old-space-size=192')];
-  return results;
 }
 
 async function spawnServer(dataDir: string, nodeOptions?: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {

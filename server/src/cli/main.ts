@@ -15,7 +15,7 @@ commands:
   check <files or folders…> [--model FILE] [--format text|json|sarif]
   routes <bpmn> [--model FILE] [--format text|json]
   model <xmi> [--format text|json]
-  serve <bpmn> [--model FILE] [--engine embedded|camunda7|camunda8] [--port N] [--host H] [--data-dir D] [--token T]
+  serve <bpmn> [--model FILE] [--engine embedded|camunda7|camunda8] [--port N] [--host H] [--data-dir D] [--token T] [--body-limit BYTES] [--max-live-engines N]
   openapi <bpmn> [--model FILE]
   lsp --stdio`;
 

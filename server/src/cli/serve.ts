@@ -21,6 +21,7 @@ export async function cmdServe(args: string[], io: Io): Promise<number> {
       'data-dir': { type: 'string' },
       token: { type: 'string' },
       'body-limit': { type: 'string' },
+      'max-live-engines': { type: 'string' },
     },
     1,
     'the BPMN file',
@@ -37,6 +38,7 @@ export async function cmdServe(args: string[], io: Io): Promise<number> {
       dataDir: values['data-dir'] as string | undefined,
       token: token || undefined,
       bodyLimit: intOption(values['body-limit'], 'body-limit', 1, 1 << 30),
+      maxLiveEngines: intOption(values['max-live-engines'], 'max-live-engines', 0, 100000),
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

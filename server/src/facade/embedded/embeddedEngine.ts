@@ -68,7 +68,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
 
   constructor(private readonly options: EmbeddedOptions) {
     this.store = new InstanceStore(options.dataDir);
-    this.live = new Lru(options.maxLiveEngines ?? 16);
+    this.live = new Lru(options.maxLiveEngines ?? 8);
     this.snapshots = new Lru(options.maxCachedSnapshots ?? 200);
     for (const p of options.doc.processes) {
       for (const a of p.activities) this.activities.set(a.id, a);
