@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeXml } from '../../server/src/core/xml/decode';
-import { multiplicityText, type UmlModel } from '../../server/src/core/uml/model';
+import { allAttributes, multiplicityText, type UmlModel } from '../../server/src/core/uml/model';
+import { classSchema } from '../../server/src/facade/schemas';
 import { readUml } from '../../server/src/core/uml/reader';
 import { EXAMPLE, FIXTURES } from '../helpers';
 
@@ -124,5 +125,35 @@ describe('XMI dialects', () => {
     const text = fs.readFileSync(path.join(EXAMPLE, 'resources.uml'), 'utf8');
     const m = readUml(text);
     for (const c of m.classes) assert.equal(text.slice(c.nameSpan.start, c.nameSpan.end), c.name);
+  });
+
+  it('generalizations: UML2 `general`, UML 1.x child/parent; inherited attributes reach the resource data', () => {
+    const papyrus = load('papyrus-tictactoe.uml');
+    const sub = papyrus.classes.find((c) => c.name === 'EtatEmptySquare')!;
+    assert.deepEqual(sub.superIds.map((id) => papyrus.classById.get(id)!.name), ['AbstractEtatSquare']);
+    const umbrello = load('umbrello-all_associations.xmi');
+    const dabba = umbrello.classes.find((c) => c.name === 'Dabba')!;
+    assert.deepEqual(dabba.superIds.map((id) => umbrello.classById.get(id)!.name), ['Ebba']);
+    const argo = load('argouml-Alittlebitofeverything.xmi');
+    assert.deepEqual(argo.classes.find((c) => c.name === 'Little')!.superIds.map((id) => argo.classById.get(id)!.name), ['A']);
+
+    const text = `<uml:Model xmi:version="20131001" xmlns:xmi="http://www.omg.org/spec/XMI/20131001" xmlns:uml="http://www.eclipse.org/uml2/5.0.0/UML" xmi:id="m" name="m">
+  <packagedElement xmi:type="uml:Class" xmi:id="Party" name="Party">
+    <ownedAttribute xmi:id="Party_name" name="name"><type xmi:type="uml:PrimitiveType" href="pathmap://UML_LIBRARIES/UMLPrimitiveTypes.library.uml#String"/></ownedAttribute>
+    <ownedAttribute xmi:id="Party_id" name="id"><type xmi:type="uml:PrimitiveType" href="pathmap://UML_LIBRARIES/UMLPrimitiveTypes.library.uml#String"/></ownedAttribute>
+  </packagedElement>
+  <packagedElement xmi:type="uml:Class" xmi:id="Person" name="Person">
+    <generalization xmi:id="g1" general="Party"/>
+    <ownedAttribute xmi:id="Person_age" name="age"><type xmi:type="uml:PrimitiveType" href="pathmap://UML_LIBRARIES/UMLPrimitiveTypes.library.uml#Integer"/></ownedAttribute>
+    <ownedAttribute xmi:id="Person_id" name="id"><type xmi:type="uml:PrimitiveType" href="pathmap://UML_LIBRARIES/UMLPrimitiveTypes.library.uml#Integer"/></ownedAttribute>
+  </packagedElement>
+  <packagedElement xmi:type="uml:Class" xmi:id="Loop" name="Loop"><generalization xmi:id="g2" general="Loop2"/></packagedElement>
+  <packagedElement xmi:type="uml:Class" xmi:id="Loop2" name="Loop2"><generalization xmi:id="g3" general="Loop"/></packagedElement>
+</uml:Model>`;
+    const m = readUml(text);
+    const person = m.classes.find((c) => c.name === 'Person')!;
+    assert.deepEqual(allAttributes(m, person).map((a) => `${a.name}:${a.kind}`), ['name:string', 'id:integer', 'age:integer'], 'a redefinition wins');
+    assert.deepEqual(Object.keys((classSchema(m, person).properties as object)), ['name', 'id', 'age']);
+    assert.deepEqual(allAttributes(m, m.classes.find((c) => c.name === 'Loop')!), [], 'a generalization cycle ends');
   });
 });

@@ -112,6 +112,7 @@ function cmdModel(args: string[], io: Io): number {
     dialect: m.model.dialect,
     classes: m.model.classes.map((c) => ({
       name: c.name,
+      ...(c.superIds.length ? { superclasses: c.superIds.map((id) => name(id)) } : {}),
       attributes: c.attributes.map((a) => ({ name: a.name, type: a.type, multiplicity: multiplicityText(a.lower, a.upper), kind: a.kind })),
     })),
     associations: m.model.associations.map((a) => ({
@@ -127,7 +128,7 @@ function cmdModel(args: string[], io: Io): number {
   }
   io.out(`${rel(m.file)}: ${m.model.dialect}, ${json.classes.length} classes, ${json.associations.length} associations`);
   for (const c of json.classes) {
-    io.out(`class ${c.name}`);
+    io.out(`class ${c.name}${c.superclasses ? ` extends ${c.superclasses.join(', ')}` : ''}`);
     for (const a of c.attributes) io.out(`  ${a.name}: ${a.type || '?'} [${a.multiplicity}]`);
   }
   for (const a of json.associations) io.out(`${a.source} ${a.directed ? '→' : '—'} ${a.target} [${a.targetMultiplicity}]${a.directed ? '' : ' (undirected)'}`);

@@ -1,6 +1,6 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { UNBOUNDED, type UmlAttribute, type UmlClass, type UmlModel } from '../core/uml/model';
+import { allAttributes, UNBOUNDED, type UmlAttribute, type UmlClass, type UmlModel } from '../core/uml/model';
 
 /** JSON Schema of a class's data, from its UML attributes (design.md's type mapping). */
 export type JsonSchema = Record<string, unknown>;
@@ -45,7 +45,7 @@ function attributeSchema(model: UmlModel, a: UmlAttribute, depth: number, nullab
 /** `nullable`: for merge patches, where null removes a field (RFC 7386). */
 export function classSchema(model: UmlModel, cls: UmlClass, depth = 0, nullable = false): JsonSchema {
   const properties: Record<string, JsonSchema> = {};
-  for (const a of cls.attributes) properties[a.name] = attributeSchema(model, a, depth, nullable);
+  for (const a of allAttributes(model, cls)) properties[a.name] = attributeSchema(model, a, depth, nullable);
   return { type: 'object', title: cls.name, properties, additionalProperties: false };
 }
 

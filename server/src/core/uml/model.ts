@@ -27,7 +27,10 @@ export interface UmlClass {
   nameSpan: Span;
   /** start tag of the class element */
   span: Span;
+  /** the class's own attributes (see allAttributes for inherited ones) */
   attributes: UmlAttribute[];
+  /** ids of the classes it specialises (UML generalizations) */
+  superIds: string[];
 }
 
 export interface UmlAssociationEnd {
@@ -74,6 +77,25 @@ export function multiplicityText(lower: number, upper: number): string {
   if (lower === upper) return u;
   if (lower === 0 && upper === UNBOUNDED) return '0..*';
   return `${lower}..${u}`;
+}
+
+/** Own and inherited attributes: superclasses first, a redefinition in a subclass wins. Cycle-safe. */
+export function allAttributes(model: UmlModel, cls: UmlClass): UmlAttribute[] {
+  const order: UmlClass[] = [];
+  const seen = new Set<string>();
+  const visit = (c: UmlClass, depth: number) => {
+    if (seen.has(c.id) || depth > 32) return;
+    seen.add(c.id);
+    for (const id of c.superIds) {
+      const sup = model.classById.get(id);
+      if (sup) visit(sup, depth + 1);
+    }
+    order.push(c);
+  };
+  visit(cls, 0);
+  const byName = new Map<string, UmlAttribute>();
+  for (const c of order) for (const a of c.attributes) byName.set(a.name, a);
+  return [...byName.values()];
 }
 
 /** Finds a class by name: an exact match wins, else a case-insensitive one. */

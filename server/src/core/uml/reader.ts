@@ -153,6 +153,7 @@ export function readUmlXml(doc: XmlDocument): UmlModel {
   const ctx: Ctx = { doc, family, ids: new Map() };
   const classEls: XmlElement[] = [];
   const assocEls: XmlElement[] = [];
+  const generalizationEls: XmlElement[] = [];
   const eaConnectors = new Map<string, XmlElement>();
   const stack: Array<[XmlElement, boolean]> = [[root, false]];
   while (stack.length) {
@@ -166,6 +167,7 @@ export function readUmlXml(doc: XmlDocument): UmlModel {
       if (mc === 'Association' || mc === 'AssociationClass') {
         if (id !== undefined || family === 'uml1') assocEls.push(el);
       }
+      if ((mc === 'Generalization' || el.local === 'generalization') && xmiRef(el) === undefined) generalizationEls.push(el);
     } else if (el.local === 'connector') {
       const ref = xmiRef(el);
       if (ref) eaConnectors.set(ref, el);
@@ -183,6 +185,7 @@ export function readUmlXml(doc: XmlDocument): UmlModel {
       nameSpan: nameAttr ? { start: nameAttr.valueStart, end: nameAttr.valueEnd } : startTag(el),
       span: startTag(el),
       attributes: [],
+      superIds: [],
     };
     model.classes.push(c);
     if (!model.classById.has(c.id)) model.classById.set(c.id, c);
@@ -191,6 +194,7 @@ export function readUmlXml(doc: XmlDocument): UmlModel {
     const c = model.classById.get(xmiId(el)!);
     if (c && c.span.start === el.start) c.attributes = readAttributes(ctx, el, model);
   }
+  for (const g of generalizationEls) readGeneralization(ctx, g, model);
   for (const el of assocEls) {
     const a = family === 'uml2' ? readUml2Association(ctx, el, eaConnectors) : readUml1Association(ctx, el);
     if (a) {
@@ -199,6 +203,26 @@ export function readUmlXml(doc: XmlDocument): UmlModel {
     }
   }
   return model;
+}
+
+/**
+ * UML 2: a `generalization` owned by the subclass with `general` (attribute or child idref).
+ * UML 1.x: a Generalization element with child/parent (ArgoUML, Umbrello, MagicDraw) or subtype/supertype (EA 1.1).
+ */
+function readGeneralization(ctx: Ctx, g: XmlElement, model: UmlModel): void {
+  let childId: string | undefined;
+  let parentId: string | undefined;
+  const general = refProp(ctx, g, 'general');
+  if (general?.id !== undefined && g.parent) {
+    childId = xmiId(g.parent);
+    parentId = general.id;
+  } else {
+    childId = (refProp(ctx, g, 'child') ?? refProp(ctx, g, 'subtype'))?.id;
+    parentId = (refProp(ctx, g, 'parent') ?? refProp(ctx, g, 'supertype'))?.id;
+  }
+  if (childId === undefined || parentId === undefined || childId === parentId) return;
+  const child = model.classById.get(childId);
+  if (child && !child.superIds.includes(parentId)) child.superIds.push(parentId);
 }
 
 function collectNamespaceUris(root: XmlElement): string {

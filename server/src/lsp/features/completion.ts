@@ -1,6 +1,6 @@
 import { CompletionItemKind, InsertTextFormat, type CompletionItem } from 'vscode-languageserver';
 import { isAncestorOrSelf, pathBelow, type Resource } from '../../core/resources/tree';
-import { multiplicityText } from '../../core/uml/model';
+import { allAttributes, multiplicityText, type UmlModel } from '../../core/uml/model';
 import { activityAt, cursorContext, processAt } from './context';
 import type { AnalyzedBpmn } from './types';
 
@@ -24,7 +24,7 @@ export function completions(doc: AnalyzedBpmn, offset: number): CompletionItem[]
         label: r.name,
         kind: CompletionItemKind.Class,
         detail: r.uri,
-        documentation: { kind: 'markdown', value: resourceDoc(r) },
+        documentation: { kind: 'markdown', value: resourceDoc(r, an.model) },
         sortText: `${rank}_${r.name}`,
         textEdit: { range, newText: r.name },
         filterText: r.name,
@@ -63,13 +63,14 @@ function fitRank(r: Resource, root: Resource | undefined, repeats: boolean, onPr
   return many === repeats ? 0 : 1;
 }
 
-export function resourceDoc(r: Resource): string {
+export function resourceDoc(r: Resource, model: UmlModel | undefined): string {
   const lines = [`**${r.name}** — \`${r.uri}\``, ''];
   if (r.parent) lines.push(`child of ${r.parent.name}, multiplicity ${multiplicityText(r.lower, r.upper)}`);
   else lines.push('root resource');
-  if (r.cls.attributes.length) {
+  const attrs = model ? allAttributes(model, r.cls) : r.cls.attributes;
+  if (attrs.length) {
     lines.push('', '| attribute | type |', '|---|---|');
-    for (const a of r.cls.attributes) lines.push(`| ${a.name} | ${a.type || '?'}${a.upper === -1 || a.upper > 1 ? '[]' : ''} |`);
+    for (const a of attrs) lines.push(`| ${a.name} | ${a.type || '?'}${a.upper === -1 || a.upper > 1 ? '[]' : ''} |`);
   }
   return lines.join('\n');
 }

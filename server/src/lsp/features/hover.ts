@@ -1,5 +1,5 @@
 import type { Hover } from 'vscode-languageserver';
-import { multiplicityText } from '../../core/uml/model';
+import { allAttributes, multiplicityText } from '../../core/uml/model';
 import { activitiesByResource } from '../../core/resources/routes';
 import { activityAt, linkAt, processAt } from './context';
 import type { AnalyzedBpmn } from './types';
@@ -24,9 +24,10 @@ export function hover(doc: AnalyzedBpmn, offset: number): Hover | null {
   const lines = [`**${r.name}** \`${r.uri}\``, ''];
   if (r.collectionUri) lines.push(`collection \`${r.collectionUri}\``, '');
   lines.push(r.parent ? `child of **${r.parent.name}**, multiplicity \`${multiplicityText(r.lower, r.upper)}\`` : 'root resource (one per process instance, `POST ' + r.collectionUri + '` starts one)');
-  if (r.cls.attributes.length) {
+  const attrs = an.model ? allAttributes(an.model, r.cls) : r.cls.attributes;
+  if (attrs.length) {
     lines.push('', '| attribute | type |', '|---|---|');
-    for (const a of r.cls.attributes) lines.push(`| ${a.name} | ${a.type || '?'} \`${multiplicityText(a.lower, a.upper)}\` |`);
+    for (const a of attrs) lines.push(`| ${a.name} | ${a.type || '?'} \`${multiplicityText(a.lower, a.upper)}\` |`);
   }
   lines.push('');
   if (writers.length) {
