@@ -231,4 +231,33 @@ describe('language server over JSON-RPC (spawned `lsp --stdio`)', function () {
     const def = await client.request<Location>('textDocument/definition', { textDocument: { uri: ua }, position: new LineIndex(EXAMPLE_TEXT).position(EXAMPLE_TEXT.indexOf('name="Decision"') + 8) });
     assert.equal(path.basename(def.uri), 'insurance.uml');
   });
+
+  it('quick fix for model-not-found: a bpmn-resource-api.json naming a model of the workspace', async () => {
+    await client.stop();
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-nomodel-'));
+    fs.mkdirSync(path.join(root, 'models'));
+    fs.mkdirSync(path.join(root, 'processes'));
+    fs.copyFileSync(path.join(EXAMPLE, 'resources.uml'), path.join(root, 'models', 'insurance.uml'));
+    fs.copyFileSync(path.join(EXAMPLE, 'resources.uml'), path.join(root, 'models', 'old.uml'));
+    const file = path.join(root, 'processes', 'application.bpmn');
+    fs.writeFileSync(file, EXAMPLE_TEXT);
+    const uri = fileUri(file);
+    client = new LspClient();
+    await client.initialize(root);
+    await client.open(uri, EXAMPLE_TEXT);
+    const [d] = await client.waitDiagnostics(uri, 1);
+    assert.equal(d.code, 'model-not-found');
+    const actions = await client.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
+    assert.deepEqual(actions.map((a) => a.title), [
+      'Use ../models/insurance.uml as the resource model (creates bpmn-resource-api.json)',
+      'Use ../models/old.uml as the resource model (creates bpmn-resource-api.json)',
+    ]);
+    // Apply it as an editor would: create the file with the text, then the file watcher reports it.
+    const [create, text] = actions[0].edit!.documentChanges! as unknown as [{ uri: string }, { edits: TextEdit[] }];
+    const configPath = new URL(create.uri).pathname;
+    assert.equal(configPath, path.join(root, 'processes', 'bpmn-resource-api.json'));
+    fs.writeFileSync(configPath, text.edits[0].newText);
+    await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: create.uri, type: 1 }] });
+    assert.deepEqual(await client.waitFor(uri, (ds) => ds.every((x) => x.code !== 'model-not-found')), []);
+  });
 });

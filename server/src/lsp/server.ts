@@ -11,15 +11,17 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { isBpmnFile, isModelFile } from '../node/files';
-import { codeActions } from './features/codeActions';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CONFIG_FILE, isBpmnFile, isModelFile } from '../node/files';
+import { codeActions, type ModelConfigFix } from './features/codeActions';
 import { codeLenses } from './features/codeLens';
 import { completions } from './features/completion';
 import { toLspDiagnostics } from './features/diagnostics';
 import { hover } from './features/hover';
 import { classAt, classOfLinkAt, definition, linksToClass, renameClass } from './features/navigation';
 import type { AnalyzedBpmn } from './features/types';
-import { Workspace, uriToPath } from './workspace';
+import { Workspace, pathToUri, uriToPath } from './workspace';
 
 interface Settings {
   model?: string;
@@ -193,6 +195,22 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     return cls && m ? { cls, model: m } : undefined;
   }
 
+  /** Offers each model of the workspace, to be named in a bpmn-resource-api.json next to the BPMN file. */
+  function modelConfigFixes(bpmnUri: string): ModelConfigFix[] {
+    const file = uriToPath(bpmnUri);
+    if (!file) return [];
+    const dir = path.dirname(file);
+    const config = path.join(dir, CONFIG_FILE);
+    if (fs.existsSync(config)) return [];
+    return ws
+      .allModelUris()
+      .slice(0, 5)
+      .map((u) => {
+        const rel = path.relative(dir, uriToPath(u)!).split(path.sep).join('/');
+        return { label: rel, relativePath: rel, configUri: pathToUri(config), configLabel: CONFIG_FILE };
+      });
+  }
+
   const workspaceDocs = () => ws.allBpmnUris().map((u) => ws.analyzeBpmn(u)).filter((x): x is AnalyzedBpmn => !!x);
 
   connection.onReferences(
@@ -229,7 +247,9 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   connection.onCodeAction(
     guard('codeAction', [], (p) => {
       const a = bpmnAt(p.textDocument.uri);
-      return a ? codeActions(a, p.textDocument.uri, p.context.diagnostics) : [];
+      if (!a) return [];
+      const needsModel = p.context.diagnostics.some((d) => d.code === 'model-not-found');
+      return codeActions(a, p.textDocument.uri, p.context.diagnostics, needsModel ? modelConfigFixes(p.textDocument.uri) : []);
     }),
   );
 

@@ -164,28 +164,36 @@ export class Workspace {
     return { diagnostics: checkModel(m.model, m.tree), index: m.source.index };
   }
 
+  /** Every model file of the workspace folders, for the model-not-found quick fix. */
+  allModelUris(): string[] {
+    return this.walk(isModelFile, 200);
+  }
+
   /** Every BPMN file of the workspace folders (and the open ones), for references and rename. */
   allBpmnUris(): string[] {
-    if (!this.bpmnFiles) {
-      const found: string[] = [];
-      const walk = (dir: string, depth: number) => {
-        if (depth > 12 || found.length > 5000) return;
-        let entries: fs.Dirent[];
-        try {
-          entries = fs.readdirSync(dir, { withFileTypes: true });
-        } catch {
-          return;
-        }
-        for (const e of entries) {
-          if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
-          const p = path.join(dir, e.name);
-          if (e.isDirectory()) walk(p, depth + 1);
-          else if (isBpmnFile(e.name)) found.push(pathToUri(p));
-        }
-      };
-      for (const f of this.folders) walk(f, 0);
-      this.bpmnFiles = found;
-    }
+    if (!this.bpmnFiles) this.bpmnFiles = this.walk(isBpmnFile, 5000);
     return [...new Set([...this.bpmnFiles, ...this.openBpmnUris()])];
+  }
+
+  /** Files of the workspace folders whose name matches (skipping node_modules and dot folders). */
+  private walk(match: (name: string) => boolean, limit: number): string[] {
+    const found: string[] = [];
+    const visit = (dir: string, depth: number) => {
+      if (depth > 12 || found.length >= limit) return;
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return; // unreadable folder: skip it
+      }
+      for (const e of entries) {
+        if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) visit(p, depth + 1);
+        else if (match(e.name)) found.push(pathToUri(p));
+      }
+    };
+    for (const f of this.folders) visit(f, 0);
+    return found;
   }
 }

@@ -5,7 +5,7 @@ import type { XmlElement } from '../../core/xml/scanner';
 import type { AnalyzedBpmn } from './types';
 
 /** Quick fixes for the diagnostics the client sends back (matched by code and range). */
-export function codeActions(doc: AnalyzedBpmn, uri: string, diagnostics: Diagnostic[]): CodeAction[] {
+export function codeActions(doc: AnalyzedBpmn, uri: string, diagnostics: Diagnostic[], modelConfigFixes: ModelConfigFix[] = []): CodeAction[] {
   const out: CodeAction[] = [];
   const an = doc.analysis;
   const edit = (title: string, d: Diagnostic, edits: TextEdit[], preferred = false): CodeAction => ({
@@ -48,6 +48,23 @@ export function codeActions(doc: AnalyzedBpmn, uri: string, diagnostics: Diagnos
         }
         break;
       }
+      case 'model-not-found': {
+        modelConfigFixes.forEach((f, i) =>
+          out.push({
+            title: `Use ${f.label} as the resource model (creates ${f.configLabel})`,
+            kind: CodeActionKind.QuickFix,
+            diagnostics: [d],
+            isPreferred: i === 0 || undefined,
+            edit: {
+              documentChanges: [
+                { kind: 'create', uri: f.configUri, options: { ignoreIfExists: true } },
+                { textDocument: { uri: f.configUri, version: null }, edits: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: `${JSON.stringify({ model: f.relativePath }, null, 2)}\n` }] },
+              ],
+            },
+          }),
+        );
+        break;
+      }
       case 'multiplicity-needs-loop': {
         const id = (d.data as { activityId?: string } | undefined)?.activityId;
         const a = an.doc.processes.flatMap((p) => p.activities).find((x) => x.id === id);
@@ -57,6 +74,14 @@ export function codeActions(doc: AnalyzedBpmn, uri: string, diagnostics: Diagnos
     }
   }
   return out;
+}
+
+/** A model file the user may pick, and the config file that would name it. */
+export interface ModelConfigFix {
+  label: string;
+  relativePath: string;
+  configUri: string;
+  configLabel: string;
 }
 
 /** The root of the first resolved resource linked inside the process. */
