@@ -1,12 +1,10 @@
 import { analyze, type BpmnAnalysis } from './analysis';
 import type { BpmnDocument } from './bpmn/model';
-import { readBpmn } from './bpmn/reader';
 import { diag, type CoreDiagnostic, type Severity } from './diagnostics';
 import { LineIndex, type Range } from './xml/positions';
 import type { XmlDocument } from './xml/scanner';
 import { buildResourceTree, type ResourceTree } from './resources/tree';
 import type { UmlModel } from './uml/model';
-import { readUml } from './uml/reader';
 import { BPMN_RULES, MODEL_RULES } from './rules';
 
 export function xmlSyntaxDiagnostics(xml: XmlDocument): CoreDiagnostic[] {
@@ -30,9 +28,6 @@ export function diagnosticsOf(an: BpmnAnalysis): CoreDiagnostic[] {
   return sortDiagnostics(out);
 }
 
-export function checkBpmnText(text: string, model: UmlModel | undefined, modelLabel?: string): CoreDiagnostic[] {
-  return checkBpmn(readBpmn(text), model, { modelLabel }).diagnostics;
-}
 
 /** All diagnostics of a model file. */
 export function checkModel(model: UmlModel, tree?: ResourceTree): CoreDiagnostic[] {
@@ -48,9 +43,6 @@ export function checkModel(model: UmlModel, tree?: ResourceTree): CoreDiagnostic
   return sortDiagnostics(out);
 }
 
-export function checkModelText(text: string): CoreDiagnostic[] {
-  return checkModel(readUml(text));
-}
 
 export function sortDiagnostics(d: CoreDiagnostic[]): CoreDiagnostic[] {
   return d.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.code.localeCompare(b.code));

@@ -82,6 +82,12 @@ export function storageKey(api: ApiResource, params: Record<string, string>): st
   return api.path.map((r) => (r.many ? `${r.name}:${params[r.idParam!]}` : r.name)).join('/');
 }
 
+/** Prefix of the storage keys of a 1-to-N resource's items under the given parent: `Document:`, `Document:<id>/Page:`. */
+export function itemKeyPrefix(api: ApiResource, params: Record<string, string>): string {
+  const parents = api.path.slice(0, -1).map((r) => (r.many ? `${r.name}:${params[r.idParam!]}` : r.name));
+  return [...parents, `${api.resource.name}:`].join('/');
+}
+
 /** Concrete URI of a resource for the given path parameters. */
 export function uriOf(template: string, params: Record<string, string>): string {
   return template.replace(/\{([^}]+)\}/g, (_m, p: string) => encodeURIComponent(params[p] ?? ''));

@@ -49,10 +49,9 @@ export interface WriteRequest {
   complete?: { executionId: string };
 }
 
+/** Signals a waiting message event of the instance by its message (bpmn-engine matches message events by message id). */
 export interface MessageRequest {
-  /** message element id (for message events) */
   messageId: string;
-  executionId?: string;
   data: Record<string, ResourceData>;
 }
 

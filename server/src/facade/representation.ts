@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { InstanceSnapshot, ResourceData, WaitingActivity } from './ports';
-import { storageKey, uriOf, type ApiModel, type ApiResource } from './api';
+import { itemKeyPrefix, storageKey, uriOf, type ApiModel, type ApiResource } from './api';
 import { classSchema, type JsonSchema } from './schemas';
 
 /** What a resource is at this moment: its data, which activities make it writable, what is allowed. */
@@ -45,8 +45,7 @@ export function collectionMethods(api: ApiResource): string[] {
 
 /** Ids of the items of a 1-to-N collection: stored data and the iterations waiting now. */
 export function collectionIds(api: ApiResource, snap: InstanceSnapshot, params: Record<string, string>): string[] {
-  const r = api.resource;
-  const prefix = storageKey(api, { ...params, [r.idParam!]: '\u0000' }).split('\u0000')[0];
+  const prefix = itemKeyPrefix(api, params);
   const ids = new Set<string>();
   for (const key of Object.keys(snap.data)) {
     if (key.startsWith(prefix) && !key.slice(prefix.length).includes('/')) ids.add(key.slice(prefix.length));

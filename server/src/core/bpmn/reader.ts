@@ -1,4 +1,4 @@
-import { attr, attrValue, decodeEntities, lookupNamespace, scanXml, textContent, type XmlDocument, type XmlElement } from '../xml/scanner';
+import { attr, attrValue, decodeEntities, lookupNamespace, scanXml, type XmlDocument, type XmlElement } from '../xml/scanner';
 import type { Span } from '../xml/positions';
 import { BPMN_ELEMENT_NAMES } from './bpmnElementNames';
 import {
@@ -355,4 +355,3 @@ function repeats(a: BpmnActivity): boolean {
   return false;
 }
 
-export { textContent };

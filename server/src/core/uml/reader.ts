@@ -1,4 +1,4 @@
-import { attr, attrValue, decodeEntities, descendants, scanXml, textContent, type XmlDocument, type XmlElement } from '../xml/scanner';
+import { attr, attrValue, descendants, scanXml, textContent, type XmlDocument, type XmlElement } from '../xml/scanner';
 import type { Span } from '../xml/positions';
 import {
   UNBOUNDED,
@@ -32,7 +32,6 @@ interface Ctx {
 }
 
 const CLASS_TYPES = new Set(['Class', 'AssociationClass']);
-const CLASSIFIER_TYPES = new Set(['Class', 'AssociationClass', 'DataType', 'PrimitiveType', 'Enumeration', 'Interface', 'Classifier', 'Signal']);
 
 function startTag(el: XmlElement): Span {
   return { start: el.start, end: el.startTagEnd };
@@ -90,7 +89,7 @@ interface Ref {
 }
 
 /** A reference property: `type="id"`, or a child holding `xmi:idref`/`href` (directly or one level down). */
-function refProp(ctx: Ctx, el: XmlElement, name: string): Ref | undefined {
+function refProp(el: XmlElement, name: string): Ref | undefined {
   const a = attrValue(el, name);
   if (a !== undefined) return { id: a.trim().split(/\s+/)[0] };
   const p = propElement(el, name);
@@ -192,9 +191,9 @@ export function readUmlXml(doc: XmlDocument): UmlModel {
   }
   for (const el of classEls) {
     const c = model.classById.get(xmiId(el)!);
-    if (c && c.span.start === el.start) c.attributes = readAttributes(ctx, el, model);
+    if (c && c.span.start === el.start) c.attributes = readAttributes(ctx, el);
   }
-  for (const g of generalizationEls) readGeneralization(ctx, g, model);
+  for (const g of generalizationEls) readGeneralization(g, model);
   for (const el of assocEls) {
     const a = family === 'uml2' ? readUml2Association(ctx, el, eaConnectors) : readUml1Association(ctx, el);
     if (a) {
@@ -209,16 +208,16 @@ export function readUmlXml(doc: XmlDocument): UmlModel {
  * UML 2: a `generalization` owned by the subclass with `general` (attribute or child idref).
  * UML 1.x: a Generalization element with child/parent (ArgoUML, Umbrello, MagicDraw) or subtype/supertype (EA 1.1).
  */
-function readGeneralization(ctx: Ctx, g: XmlElement, model: UmlModel): void {
+function readGeneralization(g: XmlElement, model: UmlModel): void {
   let childId: string | undefined;
   let parentId: string | undefined;
-  const general = refProp(ctx, g, 'general');
+  const general = refProp(g, 'general');
   if (general?.id !== undefined && g.parent) {
     childId = xmiId(g.parent);
     parentId = general.id;
   } else {
-    childId = (refProp(ctx, g, 'child') ?? refProp(ctx, g, 'subtype'))?.id;
-    parentId = (refProp(ctx, g, 'parent') ?? refProp(ctx, g, 'supertype'))?.id;
+    childId = (refProp(g, 'child') ?? refProp(g, 'subtype'))?.id;
+    parentId = (refProp(g, 'parent') ?? refProp(g, 'supertype'))?.id;
   }
   if (childId === undefined || parentId === undefined || childId === parentId) return;
   const child = model.classById.get(childId);
@@ -233,7 +232,7 @@ function collectNamespaceUris(root: XmlElement): string {
   return uris.join(' ');
 }
 
-function readAttributes(ctx: Ctx, classEl: XmlElement, model: UmlModel): UmlAttribute[] {
+function readAttributes(ctx: Ctx, classEl: XmlElement): UmlAttribute[] {
   const out: UmlAttribute[] = [];
   const candidates: XmlElement[] = [];
   if (ctx.family === 'uml2') {
@@ -249,9 +248,9 @@ function readAttributes(ctx: Ctx, classEl: XmlElement, model: UmlModel): UmlAttr
   for (const el of candidates) {
     const name = prop(ctx, el, 'name')?.trim();
     if (!name) continue;
-    const ref = refProp(ctx, el, 'type');
-    const t = resolveType(ctx, ref, model);
-    const [lower, upper] = ctx.family === 'uml2' ? uml2Bounds(ctx, el) : uml1Bounds(ctx, el);
+    const ref = refProp(el, 'type');
+    const t = resolveType(ctx, ref);
+    const [lower, upper] = ctx.family === 'uml2' ? uml2Bounds(el) : uml1Bounds(ctx, el);
     const nameAttr = attr(el, 'name');
     const a: UmlAttribute = {
       name,
@@ -275,7 +274,7 @@ interface ResolvedType {
   classId?: string;
 }
 
-function resolveType(ctx: Ctx, ref: Ref | undefined, model: UmlModel): ResolvedType {
+function resolveType(ctx: Ctx, ref: Ref | undefined): ResolvedType {
   if (!ref) return { name: '', kind: 'unknown' };
   if (ref.id !== undefined) {
     const target = ctx.ids.get(ref.id);
@@ -299,9 +298,7 @@ function resolveType(ctx: Ctx, ref: Ref | undefined, model: UmlModel): ResolvedT
       }
     }
   }
-  const kind = primitiveKind(name) ?? 'unknown';
-  void model;
-  return { name, kind };
+  return { name, kind: primitiveKind(name) ?? 'unknown' };
 }
 
 function enumLiterals(ctx: Ctx, enumEl: XmlElement): string[] {
@@ -317,7 +314,7 @@ function enumLiterals(ctx: Ctx, enumEl: XmlElement): string[] {
 }
 
 /** UML2 bounds: lowerValue/upperValue children; missing → 1; LiteralInteger without value → 0; `*`/-1 → unbounded. */
-function uml2Bounds(ctx: Ctx, el: XmlElement): [number, number] {
+function uml2Bounds(el: XmlElement): [number, number] {
   let lower = 1;
   let upper = 1;
   for (const c of el.children) {
@@ -332,7 +329,6 @@ function uml2Bounds(ctx: Ctx, el: XmlElement): [number, number] {
   const ua = attrValue(el, 'upper');
   if (la !== undefined) lower = bound(la);
   if (ua !== undefined) upper = bound(ua);
-  void ctx;
   return normalize(lower, upper);
 }
 
@@ -426,8 +422,8 @@ function readUml2Association(ctx: Ctx, el: XmlElement, eaConnectors: Map<string,
   for (const e of endEls.slice(0, 2)) {
     const ownedByAssociation = e.parent === el;
     const isNav = attrValue(e, 'isNavigable');
-    const ref = refProp(ctx, e, 'type');
-    const [lower, upper] = uml2Bounds(ctx, e);
+    const ref = refProp(e, 'type');
+    const [lower, upper] = uml2Bounds(e);
     const aggregation = attrValue(e, 'aggregation') ?? 'none';
     a.ends.push({
       typeId: ref?.id,
@@ -442,12 +438,12 @@ function readUml2Association(ctx: Ctx, el: XmlElement, eaConnectors: Map<string,
   // UML 2: aggregation sits on the part's end, so the whole is the other end's participant.
   if (a.ends.length === 2 && partMarks[0] !== partMarks[1]) a.ends[partMarks[0] ? 1 : 0].whole = true;
   const connector = eaConnectors.get(a.id);
-  if (connector) applyEaConnector(ctx, a, connector);
+  if (connector) applyEaConnector(a, connector);
   return a.ends.length === 2 ? a : undefined;
 }
 
 /** Enterprise Architect keeps navigability in its connector data (`xmi:Extension`). */
-function applyEaConnector(ctx: Ctx, a: UmlAssociation, connector: XmlElement): void {
+function applyEaConnector(a: UmlAssociation, connector: XmlElement): void {
   const side = (local: string) => connector.children.find((c) => c.local === local);
   const source = side('source');
   const target = side('target');
@@ -475,7 +471,6 @@ function applyEaConnector(ctx: Ctx, a: UmlAssociation, connector: XmlElement): v
     a.ends[0].navigable = tNav;
     a.ends[1].navigable = sNav;
   }
-  void ctx;
 }
 
 function readUml1Association(ctx: Ctx, el: XmlElement): UmlAssociation | undefined {
@@ -483,7 +478,7 @@ function readUml1Association(ctx: Ctx, el: XmlElement): UmlAssociation | undefin
   const conn = propElement(el, 'connection');
   const endEls = conn ? conn.children.filter((c) => metaclass(c, 'uml1') === 'AssociationEnd') : [];
   for (const e of endEls.slice(0, 2)) {
-    const ref = refProp(ctx, e, 'participant') ?? refProp(ctx, e, 'type');
+    const ref = refProp(e, 'participant') ?? refProp(e, 'type');
     const nav = prop(ctx, e, 'isNavigable');
     const aggregation = prop(ctx, e, 'aggregation') ?? 'none';
     const [lower, upper] = uml1Bounds(ctx, e);
@@ -533,4 +528,3 @@ function decideDirection(a: UmlAssociation): void {
   }
 }
 
-export { decodeEntities };

@@ -553,27 +553,12 @@ export function attr(el: XmlElement, name: string): XmlAttribute | undefined {
   return undefined;
 }
 
-/** Attribute by local name, whatever its prefix (or none). */
-export function attrLocal(el: XmlElement, local: string): XmlAttribute | undefined {
-  const attrs = el.attributes;
-  for (let i = 0; i < attrs.length; i++) {
-    const n = attrs[i].name;
-    if (n === local || (n.length > local.length && n.endsWith(local) && n.charCodeAt(n.length - local.length - 1) === 58)) {
-      return attrs[i];
-    }
-  }
-  return undefined;
-}
 
 export function attrValue(el: XmlElement, name: string): string | undefined {
   const a = attr(el, name);
   return a ? decodeEntities(a.raw) : undefined;
 }
 
-export function attrLocalValue(el: XmlElement, local: string): string | undefined {
-  const a = attrLocal(el, local);
-  return a ? decodeEntities(a.raw) : undefined;
-}
 
 /** Text content of an element (decoded, CDATA unwrapped, comments and child markup removed). */
 export function textContent(doc: XmlDocument, el: XmlElement): string {

@@ -140,7 +140,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
       const req = decide(snapshot(rec));
       if (!req) return snapshot(rec);
       const next: StoredInstance = { ...rec, data: { ...rec.data, ...req.data }, version: rec.version + 1 };
-      const signal = 'messageId' in req ? req : req.complete ? { executionId: req.complete.executionId } : undefined;
+      const signal = 'messageId' in req ? { id: req.messageId } : req.complete ? { executionId: req.complete.executionId } : undefined;
       if (!signal) {
         await this.persist(next, undefined);
         return snapshot(next);
@@ -148,8 +148,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
       if (rec.state !== 'active' || rec.engineState === null) throw new EngineError('the process has ended', 409);
       const live = await this.wake(rec);
       try {
-        if ('messageId' in signal && !signal.executionId) live.execution.signal({ id: signal.messageId });
-        else live.execution.signal({ executionId: (signal as { executionId: string }).executionId });
+        live.execution.signal(signal);
         await settle(live.execution);
         await this.persist(next, live);
       } catch (e) {

@@ -1,6 +1,5 @@
 import type { BpmnAnalysis } from '../../core/analysis';
 import type { BpmnActivity, BpmnLink, BpmnProcess } from '../../core/bpmn/model';
-import type { XmlElement } from '../../core/xml/scanner';
 
 /** Where the cursor is, in terms of the annotation. Found from the text near the cursor (no re-parse). */
 export type CursorContext =
@@ -56,14 +55,3 @@ export function linkAt(an: BpmnAnalysis, offset: number): BpmnLink | undefined {
   );
 }
 
-/** The element whose start tag contains the offset. */
-export function startTagAt(root: XmlElement | undefined, offset: number): XmlElement | undefined {
-  let el = root;
-  if (!el || offset < el.start || offset > el.end) return undefined;
-  for (;;) {
-    if (offset >= el.start && offset <= el.startTagEnd) return el;
-    const child: XmlElement | undefined = el.children.find((c) => offset >= c.start && offset <= c.end);
-    if (!child) return undefined;
-    el = child;
-  }
-}
