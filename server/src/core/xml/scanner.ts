@@ -129,6 +129,35 @@ class Scanner {
   private sawMarkupBeforeDecl = false;
   /** next '&' at or after the last query (offsets only grow, so this keeps entity checks linear) */
   private nextAmp = -1;
+  /** names seen so far, by length and first character: element and attribute names repeat a lot */
+  private readonly names = new Map<number, string[]>();
+  /** prefix and local part of each qualified name seen */
+  private readonly parts = new Map<string, [string, string]>();
+
+  /** The name in [start, end) as a shared string: a hit allocates nothing (most names of a file repeat). */
+  private intern(start: number, end: number): string {
+    const s = this.s;
+    const len = end - start;
+    if (len > 64) return s.slice(start, end);
+    const key = len * 65536 + s.charCodeAt(start);
+    let bucket = this.names.get(key);
+    if (bucket) {
+      for (let i = 0; i < bucket.length; i++) if (s.startsWith(bucket[i], start)) return bucket[i];
+    } else this.names.set(key, (bucket = []));
+    const name = s.slice(start, end);
+    if (bucket.length < 32) bucket.push(name);
+    return name;
+  }
+
+  private split(name: string): [string, string] {
+    let p = this.parts.get(name);
+    if (!p) {
+      const colon = name.indexOf(':');
+      p = colon < 0 ? ['', name] : [name.slice(0, colon), name.slice(colon + 1)];
+      if (this.parts.size < 4096) this.parts.set(name, p);
+    }
+    return p;
+  }
 
   constructor(private readonly s: string) {
     this.len = s.length;
@@ -233,7 +262,7 @@ class Scanner {
       this.error('Only one root element is allowed', lt, nameEnd);
     }
     this.sawMarkupBeforeDecl = true;
-    const name = s.slice(nameStart, nameEnd);
+    const name = this.intern(nameStart, nameEnd);
     const attributes: XmlAttribute[] = [];
     let i = nameEnd;
     let selfClosing = false;
@@ -277,7 +306,7 @@ class Scanner {
         continue;
       }
       if (!hadSpace) this.error('Attributes must be separated by white space', attrStart, attrNameEnd);
-      const attrName = s.slice(attrStart, attrNameEnd);
+      const attrName = this.intern(attrStart, attrNameEnd);
       if (!isNameStartChar(s.charCodeAt(attrStart))) {
         this.error(`'${attrName}' is not a valid attribute name`, attrStart, attrNameEnd);
       }
@@ -324,9 +353,7 @@ class Scanner {
       i = close + 1;
     }
     const parent = this.stack.length > 0 ? this.stack[this.stack.length - 1] : undefined;
-    const colon = name.indexOf(':');
-    const prefix = colon < 0 ? '' : name.slice(0, colon);
-    const local = colon < 0 ? name : name.slice(colon + 1);
+    const [prefix, local] = this.split(name);
     let ns = parent ? parent.ns : ROOT_SCOPE;
     for (let k = 0; k < attributes.length; k++) {
       const a = attributes[k];
@@ -367,7 +394,11 @@ class Scanner {
     const s = this.s;
     const nameStart = lt + 2;
     const nameEnd = this.readName(nameStart);
-    const name = s.slice(nameStart, nameEnd);
+    const stack = this.stack;
+    const top = stack.length - 1;
+    // The common case, the end tag of the open element, is compared in place (no string allocated).
+    const topName = top >= 0 ? stack[top].name : undefined;
+    const name = topName !== undefined && topName.length === nameEnd - nameStart && s.startsWith(topName, nameStart) ? topName : s.slice(nameStart, nameEnd);
     let i = this.skipSpace(nameEnd);
     let tagEnd: number;
     if (s.charCodeAt(i) === 62) {
@@ -383,9 +414,7 @@ class Scanner {
       this.error("Expected an element name after '</'", lt, lt + 2);
       return;
     }
-    const stack = this.stack;
-    const top = stack.length - 1;
-    if (top >= 0 && stack[top].name === name) {
+    if (name === topName) {
       this.close(stack.pop()!, lt, tagEnd);
       return;
     }
