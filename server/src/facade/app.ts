@@ -84,9 +84,13 @@ export async function buildFacade(options: FacadeOptions): Promise<FastifyInstan
 
   const methodNotAllowed = (allow: string[]) => new HttpProblem(405, `allowed here: ${allow.join(', ')}`, {}, { Allow: allow.join(', ') });
 
+  const noInstance = (key: string) => new HttpProblem(404, `no instance with business key '${key}'`);
+  const noItem = (res: ApiResource, params: Record<string, string>) =>
+    new HttpProblem(404, `no ${res.resource.name} '${params[res.resource.idParam!]}' in instance '${params.businessKey}'`);
+
   const loadInstance = async (key: string): Promise<InstanceSnapshot> => {
     const snap = await engine.get(key);
-    if (!snap) throw new HttpProblem(404, `no instance with business key '${key}'`);
+    if (!snap) throw noInstance(key);
     return snap;
   };
 
@@ -146,7 +150,7 @@ export async function buildFacade(options: FacadeOptions): Promise<FastifyInstan
         if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') {
           const snap = await loadInstance(params.businessKey);
           const state = resourceState(res, snap, params);
-          if (!state.exists) throw new HttpProblem(404, `no ${res.resource.name} '${params[res.resource.idParam!]}' in instance '${params.businessKey}'`);
+          if (!state.exists) throw noItem(res, params);
           if (method === 'OPTIONS') return reply.code(204).header('Allow', state.allow.join(', ')).send();
           if (method === 'HEAD') return reply.code(200).header('ETag', state.etag).header('Allow', state.allow.join(', ')).type(HAL).send();
           const inm = req.headers['if-none-match'];
@@ -154,7 +158,7 @@ export async function buildFacade(options: FacadeOptions): Promise<FastifyInstan
           return sendItem(reply, res, snap, params, state);
         }
         if (method === 'DELETE') {
-          if (!(await engine.delete(params.businessKey))) throw new HttpProblem(404, `no instance with business key '${params.businessKey}'`);
+          if (!(await engine.delete(params.businessKey))) throw noInstance(params.businessKey);
           return reply.code(204).send();
         }
         // PUT: replace and complete; PATCH: merge and keep the activity active.
@@ -163,13 +167,13 @@ export async function buildFacade(options: FacadeOptions): Promise<FastifyInstan
         const key = storageKey(res, params);
         const after = await engine.update(params.businessKey, (snap) => {
           const state = resourceState(res, snap, params);
-          if (!state.exists) throw new HttpProblem(404, `no ${res.resource.name} '${params[res.resource.idParam!]}' in instance '${params.businessKey}'`);
+          if (!state.exists) throw noItem(res, params);
           if (!state.writers.length) throw notWritable(res, snap, state);
           checkIfMatch(req, state);
           if (method === 'PUT') return { data: { [key]: body as ResourceData }, complete: { executionId: state.writers[0].executionId } };
           return { data: { [key]: mergePatch(state.data, body) } };
         });
-        if (!after) throw new HttpProblem(404, `no instance with business key '${params.businessKey}'`);
+        if (!after) throw noInstance(params.businessKey);
         return sendItem(reply, res, after, params, resourceState(res, after, params));
       },
     });
@@ -271,7 +275,7 @@ export async function buildFacade(options: FacadeOptions): Promise<FastifyInstan
         return reply.code(200).send({ businessKey, state: after!.state, _links: { instance: { href: uriOf(api.root.resource.uri, { businessKey }) } } });
       }
       if (!starts) {
-        throw new HttpProblem(404, typeof businessKey === 'string' ? `no instance with business key '${businessKey}'` : `no instance waits for message '${messageName}': send the businessKey to correlate`);
+        throw new HttpProblem(404, typeof businessKey === 'string' ? noInstance(businessKey).detail : `no instance waits for message '${messageName}': send the businessKey to correlate`);
       }
       const key = (businessKey as string | undefined) ?? generateBusinessKey();
       const snap = await engine.start({ processId: api.process.id, businessKey: key, data: {}, startMessage: { messageId: endpoint.messageId ?? messageName } });
