@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Span } from '../server/src/core/xml/positions';
 
@@ -90,4 +92,19 @@ export function paperModel(): string {
       ['Decision', 'Approval', '0..1'],
     ],
   );
+}
+
+/**
+ * A temporary project with the example split in two folders, so that no model sits beside the BPMN
+ * file: `models/<name>` for each given model name (copies of the example's model) and
+ * `processes/application.bpmn`.
+ */
+export function splitProject(modelNames: string[]): { root: string; bpmn: string; model: (name: string) => string } {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-split-'));
+  fs.mkdirSync(path.join(root, 'models'));
+  fs.mkdirSync(path.join(root, 'processes'));
+  for (const m of modelNames) fs.copyFileSync(path.join(EXAMPLE, 'resources.uml'), path.join(root, 'models', m));
+  const bpmn = path.join(root, 'processes', 'application.bpmn');
+  fs.copyFileSync(path.join(EXAMPLE, 'application.bpmn'), bpmn);
+  return { root, bpmn, model: (name) => path.join(root, 'models', name) };
 }

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EXAMPLE, ROOT } from '../helpers';
+import { EXAMPLE, ROOT, splitProject } from '../helpers';
 
 const BIN = path.join(ROOT, 'bin', 'bpmn-resource-api.js');
 
@@ -113,18 +113,13 @@ describe('CLI (the built command, run as a process)', () => {
   });
 
   it('model discovery: bpmn-resource-api.json in a parent folder, --model, and several models beside the file', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-disc-'));
-    fs.mkdirSync(path.join(dir, 'models'));
-    fs.mkdirSync(path.join(dir, 'processes'));
-    fs.copyFileSync(path.join(EXAMPLE, 'resources.uml'), path.join(dir, 'models', 'insurance.uml'));
-    fs.copyFileSync(path.join(EXAMPLE, 'application.bpmn'), path.join(dir, 'processes', 'application.bpmn'));
-    const bpmn = path.join(dir, 'processes', 'application.bpmn');
+    const { root: dir, bpmn, model } = splitProject(['insurance.uml']);
 
     const none = run(['check', bpmn, '--format', 'json']);
     assert.equal(none.code, 1);
     assert.equal(JSON.parse(none.stdout)[0].code, 'model-not-found');
 
-    assert.equal(run(['check', bpmn, '--model', path.join(dir, 'models', 'insurance.uml')]).code, 0);
+    assert.equal(run(['check', bpmn, '--model', model('insurance.uml')]).code, 0);
 
     fs.writeFileSync(path.join(dir, 'bpmn-resource-api.json'), JSON.stringify({ model: 'models/insurance.uml' }));
     const viaConfig = run(['check', bpmn]);

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CodeAction, CodeLens, CompletionItem, Hover, Location, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
 import { LineIndex } from '../../server/src/core/xml/positions';
-import { EXAMPLE, marked } from '../helpers';
+import { EXAMPLE, marked, splitProject } from '../helpers';
 import { fileUri, LspClient } from './harness';
 
 function workspace(): string {
@@ -203,12 +203,7 @@ describe('language server over JSON-RPC (spawned `lsp --stdio`)', function () {
 
   it('multi-root: the model setting is relative to each file’s own folder; other folders keep discovery', async () => {
     await client.stop();
-    const a = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-root-a-'));
-    fs.mkdirSync(path.join(a, 'models'));
-    fs.mkdirSync(path.join(a, 'processes'));
-    fs.copyFileSync(path.join(EXAMPLE, 'resources.uml'), path.join(a, 'models', 'insurance.uml'));
-    fs.copyFileSync(path.join(EXAMPLE, 'resources.uml'), path.join(a, 'models', 'other.uml'));
-    fs.copyFileSync(path.join(EXAMPLE, 'application.bpmn'), path.join(a, 'processes', 'application.bpmn'));
+    const { root: a, bpmn: bpmnInA } = splitProject(['insurance.uml', 'other.uml']);
     const b = workspace();
     client = new LspClient();
     await client.conn.sendRequest('initialize', {
@@ -222,7 +217,7 @@ describe('language server over JSON-RPC (spawned `lsp --stdio`)', function () {
       initializationOptions: { model: 'models/insurance.uml' },
     });
     await client.conn.sendNotification('initialized', {});
-    const ua = fileUri(path.join(a, 'processes', 'application.bpmn'));
+    const ua = fileUri(bpmnInA);
     const ub = fileUri(path.join(b, 'application.bpmn'));
     await client.open(ua, EXAMPLE_TEXT);
     await client.open(ub, EXAMPLE_TEXT.replace('name="Decision"', 'name="Decisio"'));
@@ -234,13 +229,7 @@ describe('language server over JSON-RPC (spawned `lsp --stdio`)', function () {
 
   it('quick fix for model-not-found: a bpmn-resource-api.json naming a model of the workspace', async () => {
     await client.stop();
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-nomodel-'));
-    fs.mkdirSync(path.join(root, 'models'));
-    fs.mkdirSync(path.join(root, 'processes'));
-    fs.copyFileSync(path.join(EXAMPLE, 'resources.uml'), path.join(root, 'models', 'insurance.uml'));
-    fs.copyFileSync(path.join(EXAMPLE, 'resources.uml'), path.join(root, 'models', 'old.uml'));
-    const file = path.join(root, 'processes', 'application.bpmn');
-    fs.writeFileSync(file, EXAMPLE_TEXT);
+    const { root, bpmn: file } = splitProject(['insurance.uml', 'old.uml']);
     const uri = fileUri(file);
     client = new LspClient();
     await client.initialize(root);
