@@ -1,0 +1,395 @@
+/**
+ * JUEL (`${…}` / `#{…}`, as Camunda 7, Operaton, CIB seven, Flowable and Activiti write conditions) on
+ * top of jexl, a maintained sandboxed expression library: a small parser reads JUEL's grammar (operator
+ * words `and or not eq ne lt gt le ge div mod empty`, method calls) and emits a jexl program in which
+ * every variable read, member access and method call is a whitelisted function. jexl evaluates it; no
+ * `eval`, no `new Function`, no access to prototypes. What the parser does not know is an
+ * ExpressionError, never a guess.
+ */
+import { Jexl } from 'jexl';
+import { ExpressionError, type Variables } from './types';
+
+type Tok = { t: 'num' | 'str' | 'id' | 'op'; v: string; at: number };
+
+const WORD_OPS: Record<string, string> = { and: '&&', or: '||', not: '!', eq: '==', ne: '!=', lt: '<', gt: '>', le: '<=', ge: '>=', div: '/', mod: '%' };
+const PUNCT = ['===', '!==', '==', '!=', '<=', '>=', '&&', '||', '<', '>', '+', '-', '*', '/', '%', '!', '?', ':', '(', ')', '[', ']', '.', ','];
+
+function tokenize(src: string): Tok[] {
+  const out: Tok[] = [];
+  let i = 0;
+  while (i < src.length) {
+    const c = src[i];
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      let j = i + 1;
+      let v = '';
+      while (j < src.length && src[j] !== c) {
+        if (src[j] === '\\' && j + 1 < src.length) j++;
+        v += src[j++];
+      }
+      if (j >= src.length) throw new ExpressionError(`unterminated string at ${i + 1}`);
+      out.push({ t: 'str', v, at: i });
+      i = j + 1;
+      continue;
+    }
+    const num = /^(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?)/.exec(src.slice(i));
+    if (num) {
+      out.push({ t: 'num', v: num[0], at: i });
+      i += num[0].length;
+      continue;
+    }
+    const id = /^[A-Za-z_$][\w$]*/.exec(src.slice(i));
+    if (id) {
+      const w = id[0];
+      const prevDot = out.length > 0 && out[out.length - 1].v === '.' && out[out.length - 1].t === 'op';
+      if (!prevDot && w in WORD_OPS) out.push({ t: 'op', v: WORD_OPS[w], at: i });
+      else if (!prevDot && w === 'empty') out.push({ t: 'op', v: 'empty', at: i });
+      else out.push({ t: 'id', v: w, at: i });
+      i += w.length;
+      continue;
+    }
+    const p = PUNCT.find((x) => src.startsWith(x, i));
+    if (!p) throw new ExpressionError(`unexpected '${c}' at ${i + 1}`);
+    out.push({ t: 'op', v: p === '===' ? '==' : p === '!==' ? '!=' : p, at: i });
+    i += p.length;
+  }
+  return out;
+}
+
+const BINARY: Record<string, number> = { '||': 1, '&&': 2, '==': 3, '!=': 3, '<': 4, '>': 4, '<=': 4, '>=': 4, '+': 5, '-': 5, '*': 6, '/': 6, '%': 6 };
+
+/** The parsed expression as a jexl program, plus the root variables it reads. */
+export interface CompiledJuel {
+  program: string;
+  roots: Set<string>;
+}
+
+export function compileJuel(src: string): CompiledJuel {
+  const toks = tokenize(src);
+  const roots = new Set<string>();
+  let k = 0;
+  const peek = () => toks[k];
+  const isOp = (v: string) => toks[k]?.t === 'op' && toks[k].v === v;
+  const expect = (v: string) => {
+    if (!isOp(v)) throw new ExpressionError(`expected '${v}' ${toks[k] ? `at ${toks[k].at + 1}` : 'at the end'}`);
+    k++;
+  };
+
+  const args = (): string[] => {
+    expect('(');
+    const list: string[] = [];
+    if (!isOp(')')) {
+      list.push(ternary());
+      while (isOp(',')) {
+        k++;
+        list.push(ternary());
+      }
+    }
+    expect(')');
+    return list;
+  };
+
+  const primary = (): string => {
+    const t = peek();
+    if (!t) throw new ExpressionError('the expression ends too early');
+    k++;
+    if (t.t === 'num') return t.v;
+    if (t.t === 'str') return JSON.stringify(t.v);
+    if (t.t === 'id') {
+      if (t.v === 'true' || t.v === 'false' || t.v === 'null') return t.v;
+      if (isOp('(')) {
+        const a = args();
+        if (!(t.v in FUNCTIONS)) throw new ExpressionError(`function '${t.v}' is not supported`);
+        return `${t.v}(${a.join(',')})`;
+      }
+      roots.add(t.v);
+      return `__var(${JSON.stringify(t.v)})`;
+    }
+    if (t.v === '(') {
+      const e = ternary();
+      expect(')');
+      return `(${e})`;
+    }
+    if (t.v === '[') {
+      const items: string[] = [];
+      if (!isOp(']')) {
+        items.push(ternary());
+        while (isOp(',')) {
+          k++;
+          items.push(ternary());
+        }
+      }
+      expect(']');
+      return `[${items.join(',')}]`;
+    }
+    throw new ExpressionError(`unexpected '${t.v}' at ${t.at + 1}`);
+  };
+
+  const postfix = (): string => {
+    let e = primary();
+    for (;;) {
+      if (isOp('.')) {
+        k++;
+        const name = peek();
+        if (!name || name.t !== 'id') throw new ExpressionError(`a property name must follow '.'${name ? ` at ${name.at + 1}` : ''}`);
+        k++;
+        if (isOp('(')) e = `__call(${[e, JSON.stringify(name.v), ...args()].join(',')})`;
+        else e = `__get(${e},${JSON.stringify(name.v)})`;
+      } else if (isOp('[')) {
+        k++;
+        const idx = ternary();
+        expect(']');
+        e = `__get(${e},${idx})`;
+      } else return e;
+    }
+  };
+
+  const unary = (): string => {
+    if (isOp('!')) {
+      k++;
+      return `!(${unary()})`;
+    }
+    if (isOp('-')) {
+      k++;
+      return `(0-(${unary()}))`;
+    }
+    if (isOp('empty')) {
+      k++;
+      return `__empty(${unary()})`;
+    }
+    return postfix();
+  };
+
+  const binary = (minPrec: number): string => {
+    let left = unary();
+    for (;;) {
+      const t = peek();
+      const prec = t && t.t === 'op' ? BINARY[t.v] : undefined;
+      if (prec === undefined || prec < minPrec) return left;
+      k++;
+      const right = binary(prec + 1);
+      if (t.v === '==') left = `__eq(${left},${right})`;
+      else if (t.v === '!=') left = `!__eq(${left},${right})`;
+      else if (t.v === '+' || t.v === '-' || t.v === '*' || t.v === '/' || t.v === '%') left = `__num(${left})${t.v}__num(${right})`;
+      else left = `(${left})${t.v}(${right})`;
+    }
+  };
+
+  const ternary = (): string => {
+    const cond = binary(1);
+    if (!isOp('?')) return cond;
+    k++;
+    const a = ternary();
+    expect(':');
+    const b = ternary();
+    return `(${cond})?(${a}):(${b})`;
+  };
+
+  if (toks.length === 0) throw new ExpressionError('the expression is empty');
+  const program = ternary();
+  if (k < toks.length) throw new ExpressionError(`unexpected '${toks[k].v}' at ${toks[k].at + 1}`);
+  return { program, roots };
+}
+
+/** A Spin-like wrapper, so `S(customer).prop("name").stringValue()` reads JSON variables as on Camunda. */
+class SpinValue {
+  constructor(readonly value: unknown) {}
+}
+
+const FUNCTIONS: Record<string, (...a: unknown[]) => unknown> = {
+  S: (v: unknown) => new SpinValue(typeof v === 'string' ? safeJson(v) : v),
+  JSON: (v: unknown) => new SpinValue(typeof v === 'string' ? safeJson(v) : v),
+};
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    throw new ExpressionError('S(…) was given a string that is not JSON');
+  }
+}
+
+function own(obj: unknown, key: unknown): unknown {
+  if (obj instanceof SpinValue) obj = obj.value;
+  if (obj === null || obj === undefined) throw new ExpressionError(`cannot read '${String(key)}' of ${obj}`);
+  if (obj instanceof Map) return obj.get(key);
+  if (typeof obj !== 'object' && typeof obj !== 'string') return undefined;
+  const k = typeof key === 'number' ? key : String(key);
+  return Object.prototype.hasOwnProperty.call(obj, k) ? (obj as Record<string | number, unknown>)[k] : undefined;
+}
+
+function juelEquals(a: unknown, b: unknown): boolean {
+  if (a instanceof SpinValue) a = a.value;
+  if (b instanceof SpinValue) b = b.value;
+  if (a === b) return true;
+  if (a === null || a === undefined || b === null || b === undefined) return false;
+  // JUEL coerces: a boolean against a string compares as booleans, a number against a string as numbers.
+  if (typeof a === 'boolean' || typeof b === 'boolean') return String(a) === String(b);
+  if (typeof a === 'number' || typeof b === 'number') return Number(a) === Number(b);
+  return typeof a === 'object' ? JSON.stringify(a) === JSON.stringify(b) : false;
+}
+
+function juelEmpty(v: unknown): boolean {
+  if (v instanceof SpinValue) v = v.value;
+  if (v === null || v === undefined || v === '') return true;
+  if (Array.isArray(v)) return v.length === 0;
+  if (typeof v === 'object') return Object.keys(v as object).length === 0;
+  return false;
+}
+
+function toNumber(v: unknown): number {
+  if (v instanceof SpinValue) v = v.value;
+  if (v === null || v === undefined || v === '') return 0;
+  const n = typeof v === 'number' ? v : Number(v);
+  if (Number.isNaN(n)) throw new ExpressionError(`'${String(v)}' is not a number`);
+  return n;
+}
+
+/** Java-like methods that process models call on variables; anything else is refused. */
+function callMethod(vars: Variables, target: unknown, name: string, ...a: unknown[]): unknown {
+  if (target instanceof ExecutionFacade) return target.call(vars, name, a);
+  if (target instanceof SpinValue) {
+    const v = target.value;
+    switch (name) {
+      case 'prop':
+        return new SpinValue(own(v, a[0]));
+      case 'hasProp':
+        return own(v, a[0]) !== undefined;
+      case 'stringValue':
+      case 'numberValue':
+      case 'boolValue':
+      case 'value':
+        return v;
+      case 'elements':
+        return Array.isArray(v) ? v.map((x) => new SpinValue(x)) : [];
+      case 'toString':
+        return JSON.stringify(v);
+    }
+  }
+  if (typeof target === 'string') {
+    const s = target;
+    switch (name) {
+      case 'equals':
+        return s === a[0];
+      case 'equalsIgnoreCase':
+        return typeof a[0] === 'string' && s.toLowerCase() === a[0].toLowerCase();
+      case 'contains':
+        return s.includes(String(a[0]));
+      case 'startsWith':
+        return s.startsWith(String(a[0]));
+      case 'endsWith':
+        return s.endsWith(String(a[0]));
+      case 'isEmpty':
+        return s.length === 0;
+      case 'length':
+        return s.length;
+      case 'toUpperCase':
+        return s.toUpperCase();
+      case 'toLowerCase':
+        return s.toLowerCase();
+      case 'trim':
+        return s.trim();
+      case 'substring':
+        return s.substring(toNumber(a[0]), a[1] === undefined ? undefined : toNumber(a[1]));
+      case 'indexOf':
+        return s.indexOf(String(a[0]));
+    }
+  }
+  if (Array.isArray(target)) {
+    switch (name) {
+      case 'size':
+        return target.length;
+      case 'isEmpty':
+        return target.length === 0;
+      case 'contains':
+        return target.some((x) => juelEquals(x, a[0]));
+      case 'get':
+        return target[toNumber(a[0])];
+    }
+  }
+  if (target !== null && typeof target === 'object') {
+    switch (name) {
+      case 'get':
+        return own(target, a[0]);
+      case 'containsKey':
+        return own(target, a[0]) !== undefined;
+      case 'size':
+        return Object.keys(target).length;
+      case 'isEmpty':
+        return Object.keys(target).length === 0;
+    }
+  }
+  if (typeof target === 'number' || typeof target === 'boolean') {
+    if (name === 'equals') return target === a[0];
+    if (name === 'toString') return String(target);
+  }
+  if (name === 'equals') return juelEquals(target, a[0]);
+  throw new ExpressionError(`method '${name}' is not supported on ${target === null ? 'null' : typeof target}`);
+}
+
+/** `execution` in JUEL: the variables of the scope, as Camunda's DelegateExecution offers them. */
+export class ExecutionFacade {
+  constructor(readonly businessKey: string | undefined) {}
+  call(vars: Variables, name: string, a: unknown[]): unknown {
+    switch (name) {
+      case 'getVariable':
+      case 'getVariableLocal':
+        return vars[String(a[0])] ?? null;
+      case 'hasVariable':
+      case 'hasVariableLocal':
+        return String(a[0]) in vars;
+      case 'getProcessBusinessKey':
+      case 'getBusinessKey':
+        return this.businessKey ?? null;
+    }
+    throw new ExpressionError(`execution.${name}() is not supported`);
+  }
+}
+
+// One jexl instance; its functions read the variables of the evaluation under way (evaluation is
+// synchronous, so one slot is enough) and each text is compiled once.
+let current: Variables = {};
+const JEXL = new Jexl();
+JEXL.addFunction('__var', (n: string) => current[n]);
+JEXL.addFunction('__get', own);
+JEXL.addFunction('__call', (t: unknown, n: string, ...a: unknown[]) => callMethod(current, t, n, ...a));
+JEXL.addFunction('__eq', juelEquals);
+JEXL.addFunction('__empty', juelEmpty);
+JEXL.addFunction('__num', toNumber);
+for (const [n, f] of Object.entries(FUNCTIONS)) JEXL.addFunction(n, f);
+
+const cache = new Map<string, { roots: Set<string>; expr: ReturnType<Jexl['compile']> }>();
+
+/**
+ * Evaluates one JUEL expression body (without `${`/`}`) against the variables. An identifier that names
+ * no variable is an error, as JUEL's "Cannot resolve identifier".
+ */
+export function evaluateJuel(body: string, vars: Variables): unknown {
+  let entry = cache.get(body);
+  if (!entry) {
+    const compiled = compileJuel(body);
+    entry = { roots: compiled.roots, expr: JEXL.compile(compiled.program) };
+    if (cache.size > 2000) cache.clear();
+    cache.set(body, entry);
+  }
+  for (const r of entry.roots) {
+    if (!(r in vars)) throw new ExpressionError(`Cannot resolve identifier '${r}'`);
+  }
+  const saved = current;
+  current = vars;
+  try {
+    return unwrap(entry.expr.evalSync({}));
+  } catch (e) {
+    if (e instanceof ExpressionError) throw e;
+    throw new ExpressionError((e as Error).message);
+  } finally {
+    current = saved;
+  }
+}
+
+function unwrap(v: unknown): unknown {
+  return v instanceof SpinValue ? v.value : v;
+}
