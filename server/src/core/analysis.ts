@@ -22,6 +22,8 @@ export interface BpmnAnalysis {
   linkResource: Map<BpmnLink, Resource>;
   processResource: Map<BpmnProcess, Resource>;
   callSites: CallSite[];
+  /** ids of the processes of every BPMN file around this one, when known (for unknown-called-element) */
+  knownProcessIds: ReadonlySet<string> | undefined;
 }
 
 export function resolveLink(tree: ResourceTree, model: UmlModel, name: string): Resource | undefined {
@@ -30,10 +32,17 @@ export function resolveLink(tree: ResourceTree, model: UmlModel, name: string): 
   return cls ? tree.byClassId.get(cls.id) : undefined;
 }
 
+export interface AnalyzeOptions {
+  modelLabel?: string;
+  tree?: ResourceTree;
+  workspace?: BpmnDocument[];
+  knownProcessIds?: ReadonlySet<string>;
+}
+
 export function analyze(
   doc: BpmnDocument,
   model: UmlModel | undefined,
-  options: { modelLabel?: string; tree?: ResourceTree; workspace?: BpmnDocument[] } = {},
+  options: AnalyzeOptions = {},
 ): BpmnAnalysis {
   const usable = model && !model.unreadable ? model : undefined;
   const tree = usable ? (options.tree ?? buildResourceTree(usable)) : undefined;
@@ -79,6 +88,7 @@ export function analyze(
     linkResource,
     processResource,
     callSites,
+    knownProcessIds: options.knownProcessIds,
   };
 }
 

@@ -1,4 +1,4 @@
-import { analyze, type BpmnAnalysis } from './analysis';
+import { analyze, type AnalyzeOptions, type BpmnAnalysis } from './analysis';
 import type { BpmnDocument } from './bpmn/model';
 import { diag, type CoreDiagnostic, type Severity } from './diagnostics';
 import { LineIndex, type Range } from './xml/positions';
@@ -15,7 +15,7 @@ export function xmlSyntaxDiagnostics(xml: XmlDocument): CoreDiagnostic[] {
 export function checkBpmn(
   doc: BpmnDocument,
   model: UmlModel | undefined,
-  options: { modelLabel?: string; tree?: ResourceTree; workspace?: BpmnDocument[] } = {},
+  options: AnalyzeOptions = {},
 ): { diagnostics: CoreDiagnostic[]; analysis: BpmnAnalysis } {
   const an = analyze(doc, model, options);
   return { diagnostics: diagnosticsOf(an), analysis: an };

@@ -31,6 +31,11 @@ export const CODES = {
   'unresolved-reference': 'error',
   'no-process': 'information',
   'unsupported-encoding': 'warning',
+  // running the process
+  'unknown-called-element': 'warning',
+  'engine-unsupported': 'warning',
+  'unlinked-user-task': 'warning',
+  'shared-variable-name': 'information',
 } as const satisfies Record<string, Severity>;
 
 export type DiagnosticCode = keyof typeof CODES;
@@ -59,6 +64,10 @@ export const CODE_DESCRIPTIONS: Record<DiagnosticCode, string> = {
   'unresolved-reference': 'A reference to an element id that does not exist (or is of the wrong kind).',
   'no-process': 'The file defines no process.',
   'unsupported-encoding': 'The declared encoding is not supported; the file was read as UTF-8.',
+  'unknown-called-element': 'A callActivity calls a process that no BPMN file of the workspace defines.',
+  'engine-unsupported': 'The embedded engine (bpmn-engine) cannot run this element as the model means it.',
+  'unlinked-user-task': 'A user task of a linked process has no linkedResource, so the API cannot complete it.',
+  'shared-variable-name': 'Two resources write a process variable of the same name; the last write wins.',
 };
 
 /** A problem found by the core, located by offsets in the checked text. */

@@ -117,7 +117,7 @@ export function readBpmnXml(xml: XmlDocument): BpmnDocument {
           onCycle: false,
           repeats: false,
           links: [],
-          calledElement: local === 'callActivity' ? refId(el, attrValue(el, 'calledElement')) : undefined,
+          calledElement: local === 'callActivity' ? (refId(el, attrValue(el, 'calledElement')) ?? zeebeCalledElement(el)) : undefined,
         };
         process.activities.push(a);
         scope.activities.push(a);
@@ -235,6 +235,15 @@ function readLinks(doc: BpmnDocument, ext: XmlElement, frame: Frame): void {
     if (host.kind === 'process' && frame.process && frame.process.element === ownerEl) frame.process.links.push(link);
     else if (host.kind === 'activity' && frame.activity && frame.activity.element === ownerEl) frame.activity.links.push(link);
   }
+}
+
+/** Camunda 8 names the called process in `<zeebe:calledElement processId="…"/>`. */
+function zeebeCalledElement(el: XmlElement): string | undefined {
+  for (const ext of el.children) {
+    if (ext.local !== 'extensionElements') continue;
+    for (const c of ext.children) if (c.local === 'calledElement') return attrValue(c, 'processId')?.trim() || undefined;
+  }
+  return undefined;
 }
 
 function loopKind(el: XmlElement): LoopKind {

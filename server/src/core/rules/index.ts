@@ -19,6 +19,10 @@ import { unknownElement } from './unknownElement';
 import { unknownResource } from './unknownResource';
 import { unreachableResource } from './unreachableResource';
 import { unresolvedReference } from './unresolvedReference';
+import { unknownCalledElement } from './unknownCalledElement';
+import { engineUnsupported } from './engineUnsupported';
+import { unlinkedUserTask } from './unlinkedUserTask';
+import { sharedVariableName } from './sharedVariableName';
 
 export const BPMN_RULES: readonly BpmnRule[] = [
   notBpmn,
@@ -37,6 +41,10 @@ export const BPMN_RULES: readonly BpmnRule[] = [
   unreachableResource,
   multiplicityNeedsLoop,
   singleInLoop,
+  unknownCalledElement,
+  engineUnsupported,
+  unlinkedUserTask,
+  sharedVariableName,
 ];
 
 export const MODEL_RULES: readonly ModelRule[] = [duplicateClass, undirectedAssociation, modelCycle, multipleParents];
