@@ -94,8 +94,10 @@ describe('CLI (the built command, run as a process)', () => {
       multiplicity: '0..*',
       parent: 'Application',
       activities: [{ id: 'Activity_upload', name: 'upload document', process: 'InsuranceApplication' }],
-      methods: ['GET', 'OPTIONS', 'PUT', 'PATCH'],
+      methods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH'],
+      collectionMethods: ['GET', 'HEAD', 'OPTIONS'],
     });
+    assert.deepEqual(rows[0].collectionMethods, ['GET', 'HEAD', 'OPTIONS', 'POST'], 'the root collection starts instances');
   });
 
   it('model --format json: design.md’s shape', () => {

@@ -14,7 +14,7 @@ describe('facade: message endpoints (message start event, receive task, message 
     assert.equal(started.status, 201, started.text);
     assert.equal(started.headers.get('location'), '/order/o1');
     const root = await h.req('GET', '/order/o1');
-    assert.deepEqual(root.body._process.waiting, [{ activityId: 'Wait_payment', message: 'paymentReceived' }]);
+    assert.deepEqual(root.body._process.waiting, [{ activityId: 'Wait_payment', name: 'wait for payment', message: 'paymentReceived' }]);
 
     // Not waiting for this one yet
     assert.equal((await h.req('POST', '/messages/parcelShipped', { businessKey: 'o1' })).status, 404);
@@ -25,7 +25,7 @@ describe('facade: message endpoints (message start event, receive task, message 
     assert.equal(paid.status, 200, paid.text);
     const ship = await h.req('PUT', '/order/o1/shipment', { carrier: 'UPS', parcels: 2, shippedAt: '2026-11-21T10:00:00Z', labels: ['a', 'b'] });
     assert.equal(ship.status, 200, ship.text);
-    assert.deepEqual((await h.req('GET', '/order/o1')).body._process.waiting, [{ activityId: 'Catch_shipped', message: 'parcelShipped' }]);
+    assert.deepEqual((await h.req('GET', '/order/o1')).body._process.waiting, [{ activityId: 'Catch_shipped', name: 'parcel shipped', message: 'parcelShipped' }]);
     assert.equal((await h.req('POST', '/messages/parcelShipped', { businessKey: 'o1' })).status, 200);
     assert.equal((await h.req('GET', '/order/o1')).body._process.state, 'completed');
   });

@@ -1,11 +1,11 @@
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { checkBpmn, checkModel, withRanges, type RangedDiagnostic } from '../core/check';
+import { checkModel, diagnosticsOf, withRanges, type RangedDiagnostic } from '../core/check';
 import { diag } from '../core/diagnostics';
-import { routeTable } from '../core/resources/routes';
+import { routeTable, type RouteEntry } from '../core/resources/routes';
 import { multiplicityText } from '../core/uml/model';
 import { collectFiles, UsageError } from '../node/files';
-import { loadModel, loadProject, requireModel } from '../node/project';
+import { loadModel, loadProject, ProcessIdsAround, requireModel } from '../node/project';
 import { toSarif, type FileDiagnostic } from './sarif';
 import { packageVersion } from '../node/version';
 
@@ -58,10 +58,11 @@ function cmdCheck(args: string[], io: Io): number {
   const push = (file: string, ds: RangedDiagnostic[]) => {
     for (const d of ds) results.push({ file: rel(file), range: d.range, severity: d.severity, code: d.code, message: d.message });
   };
+  const around = new ProcessIdsAround(bpmn);
   for (const file of bpmn) {
-    const p = loadProject(file, values.model as string | undefined);
+    const p = loadProject(file, values.model as string | undefined, around);
     if (p.model) modelFiles.add(p.model.file);
-    const { diagnostics } = checkBpmn(p.doc, p.model?.model, { modelLabel: p.model ? rel(p.model.file) : undefined, tree: p.model?.tree });
+    const diagnostics = diagnosticsOf({ ...p.analysis, modelLabel: p.model ? rel(p.model.file) : p.analysis.modelLabel });
     if (p.unsupportedEncoding) diagnostics.unshift(diag('unsupported-encoding', `Encoding '${p.unsupportedEncoding}' is not supported; the file was read as UTF-8`, { start: 0, end: 5 }));
     push(file, withRanges(p.text, diagnostics));
   }
@@ -83,12 +84,29 @@ function cmdCheck(args: string[], io: Io): number {
   return errors > 0 ? 1 : 0;
 }
 
+/** One row per resource across files: a called process's activities join its caller's rows. */
+function mergeRoutes(tables: RouteEntry[][]): RouteEntry[] {
+  const byResource = new Map<string, RouteEntry>();
+  for (const row of tables.flat()) {
+    const have = byResource.get(row.resource);
+    if (!have) byResource.set(row.resource, { ...row, activities: [...row.activities] });
+    else {
+      for (const a of row.activities) if (!have.activities.some((x) => x.id === a.id && x.process === a.process)) have.activities.push(a);
+      if (row.methods.length > have.methods.length) have.methods = row.methods;
+    }
+  }
+  return [...byResource.values()];
+}
+
 function cmdRoutes(args: string[], io: Io): number {
-  const { values, positionals } = parse(args, { model: { type: 'string' }, format: { type: 'string' } }, 1, 'the BPMN file');
+  const { values, positionals } = parse(args, { model: { type: 'string' }, format: { type: 'string' } }, 1, 'the BPMN files or folder');
   const fmt = format(values.format, ['text', 'json']);
-  const p = loadProject(positionals[0], values.model as string | undefined);
-  requireModel(p);
-  const rows = routeTable(p.analysis);
+  const { bpmn } = collectFiles(positionals);
+  if (bpmn.length === 0) throw new UsageError(`no BPMN file in ${positionals.join(' ')}`);
+  const projects = bpmn.map((f) => loadProject(f, values.model as string | undefined));
+  projects.forEach(requireModel);
+  const p = projects[0];
+  const rows = mergeRoutes(projects.map((x) => routeTable(x.analysis)));
   if (fmt === 'json') {
     io.out(JSON.stringify(rows, null, 2));
     return 0;

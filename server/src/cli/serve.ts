@@ -24,13 +24,13 @@ export async function cmdServe(args: string[], io: Io): Promise<number> {
       'max-live-engines': { type: 'string' },
     },
     1,
-    'the BPMN file',
+    'the BPMN files or folder',
   );
   const token = (values.token as string | undefined) ?? process.env.BPMN_RESOURCE_API_TOKEN;
   let running;
   try {
     running = await startFacade({
-      bpmnFile: positionals[0],
+      bpmnFile: positionals,
       model: values.model as string | undefined,
       engine: values.engine as string | undefined,
       port: intOption(values.port, 'port', 0, 65535),
@@ -46,6 +46,7 @@ export async function cmdServe(args: string[], io: Io): Promise<number> {
     throw e;
   }
   io.out(`listening on ${running.url}`);
+  for (const w of running.warnings) io.err(`warning: ${w}`);
   io.out(`  ${running.api.process.name ?? running.api.process.id}: ${running.api.root.resource.collectionUri} · OpenAPI ${running.url}/openapi.json · docs ${running.url}/docs`);
   await new Promise<void>((resolve) => {
     const stop = () => {
@@ -60,8 +61,8 @@ export async function cmdServe(args: string[], io: Io): Promise<number> {
 }
 
 export async function cmdOpenapi(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { model: { type: 'string' } }, 1, 'the BPMN file');
-  const { api } = loadApi(positionals[0], values.model as string | undefined);
+  const { values, positionals } = parse(args, { model: { type: 'string' } }, 1, 'the BPMN files or folder');
+  const { api } = loadApi(positionals, values.model as string | undefined);
   io.out(JSON.stringify(buildOpenApi(api), null, 2));
   return 0;
 }

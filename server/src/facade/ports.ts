@@ -18,6 +18,23 @@ export interface WaitingActivity {
   messageName?: string;
 }
 
+/** Process variables to set with a write: the resource object and its attributes (design.md, "Process data"). */
+export interface VariableWrite {
+  values: Record<string, unknown>;
+  /** `process`: the instance's (or the called instance's) variables; `local`: the iteration's or subprocess instance's */
+  scope: 'process' | 'local';
+  /** the waiting activity whose scope is meant */
+  executionId?: string;
+}
+
+/** An element the process stopped at because it could not go on (a condition, an expression). */
+export interface Incident {
+  elementId: string;
+  elementName?: string;
+  message: string;
+  at: string;
+}
+
 export type ResourceData = Record<string, unknown>;
 
 export interface InstanceSnapshot {
@@ -31,6 +48,10 @@ export interface InstanceSnapshot {
   waiting: WaitingActivity[];
   /** resource data by storage key (`Application`, `Decision`, `Document:<id>`) */
   data: Record<string, ResourceData>;
+  /** process-level variables */
+  variables: Record<string, unknown>;
+  /** set when a timer moved the instance to a step it could not take; cleared by the next accepted write */
+  incident?: Incident;
 }
 
 export interface StartRequest {
@@ -38,6 +59,8 @@ export interface StartRequest {
   businessKey: string;
   /** storage key and data of the root resource */
   data: Record<string, ResourceData>;
+  /** process variables at start (the root's data and `businessKey`) */
+  variables: Record<string, unknown>;
   /** for a message start event: the message to start with */
   startMessage?: { messageId: string };
 }
@@ -47,18 +70,28 @@ export interface WriteRequest {
   data: Record<string, ResourceData>;
   /** complete this waiting activity after storing (PUT); absent for PATCH */
   complete?: { executionId: string };
+  variables?: VariableWrite;
 }
 
 /** Signals a waiting message event of the instance by its message (bpmn-engine matches message events by message id). */
 export interface MessageRequest {
   messageId: string;
   data: Record<string, ResourceData>;
+  variables?: VariableWrite;
 }
+
+/**
+ * What went wrong, in engine terms; the facade maps it to HTTP (not-found 404, conflict 409,
+ * rejected 422, unavailable 503).
+ */
+export type EngineErrorKind = 'not-found' | 'conflict' | 'rejected' | 'unavailable';
 
 export class EngineError extends Error {
   constructor(
     message: string,
-    readonly status: 404 | 409 | 503,
+    readonly kind: EngineErrorKind,
+    /** for `rejected`: the element the process could not get past */
+    readonly element?: { id: string; name?: string },
   ) {
     super(message);
   }

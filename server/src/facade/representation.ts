@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { InstanceSnapshot, ResourceData, WaitingActivity } from './ports';
 import { itemKeyPrefix, storageKey, uriOf, type ApiModel, type ApiResource } from './api';
 import { classSchema, type JsonSchema } from './schemas';
+import { collectionMethods as coreCollectionMethods, itemMethods, itemMethodsNow, type MethodFacts } from '../core/resources/methods';
 
 /** What a resource is at this moment: its data, which activities make it writable, what is allowed. */
 export interface ResourceState {
@@ -20,9 +21,7 @@ export function resourceState(api: ApiResource, snap: InstanceSnapshot | undefin
   const r = api.resource;
   const writers = snap.waiting.filter((w) => w.kind === 'task' && ids.has(w.activityId) && (!r.many || w.scopeId === params[r.idParam!]));
   const exists = api.isRoot || !r.many || stored !== undefined || writers.length > 0;
-  const allow = ['GET', 'HEAD', 'OPTIONS'];
-  if (writers.length) allow.push('PUT', 'PATCH');
-  if (api.isRoot) allow.push('DELETE');
+  const allow: string[] = itemMethodsNow(methodFacts(api), writers.length > 0);
   const data = stored ?? {};
   return { exists, data, writers, allow, etag: etagOf(data, allow) };
 }
@@ -31,16 +30,17 @@ export function etagOf(data: unknown, allow: string[]): string {
   return `"${createHash('sha1').update(JSON.stringify(data)).update(allow.join(',')).digest('base64url').slice(0, 20)}"`;
 }
 
-/** Methods that can ever apply to an item: PUT/PATCH only when some activity links the resource. */
+export function methodFacts(api: ApiResource): MethodFacts {
+  return { isRoot: api.isRoot, linked: api.activities.length > 0 };
+}
+
+/** Methods that can ever apply to an item (core/resources/methods.ts). */
 export function possibleItemMethods(api: ApiResource): string[] {
-  const m = ['GET', 'HEAD', 'OPTIONS'];
-  if (api.activities.length) m.push('PUT', 'PATCH');
-  if (api.isRoot) m.push('DELETE');
-  return m;
+  return itemMethods(methodFacts(api));
 }
 
 export function collectionMethods(api: ApiResource): string[] {
-  return api.isRoot ? ['GET', 'HEAD', 'OPTIONS', 'POST'] : ['GET', 'HEAD', 'OPTIONS'];
+  return coreCollectionMethods(methodFacts(api));
 }
 
 /** Ids of the items of a 1-to-N collection: stored data and the iterations waiting now. */
@@ -105,7 +105,13 @@ export function itemRepresentation(
       state: snap.state,
       startedAt: snap.startedAt,
       ...(snap.endedAt ? { endedAt: snap.endedAt } : {}),
-      waiting: snap.waiting.map((w) => ({ activityId: w.activityId, ...(w.messageName ? { message: w.messageName } : {}) })),
+      waiting: snap.waiting.map((w) => ({
+        activityId: w.activityId,
+        name: api.activityName(w.activityId),
+        ...(w.messageName ? { message: w.messageName } : {}),
+        ...(w.kind === 'task' && !api.resources.some((r) => r.activities.some((a) => a.id === w.activityId)) ? { writable: false } : {}),
+      })),
+      ...(snap.incident ? { incident: snap.incident } : {}),
     };
   }
   return body;

@@ -1,14 +1,15 @@
 import * as path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { checkBpmn } from '../core/check';
-import { UsageError } from '../node/files';
-import { loadProject, requireModel } from '../node/project';
+import { diagnosticsOf } from '../core/check';
+import { collectFiles, UsageError } from '../node/files';
+import { loadProject, ProcessIdsAround, requireModel, type LoadedProject } from '../node/project';
 import { buildApi, type ApiModel } from './api';
 import { buildFacade } from './app';
 import { EmbeddedEngine } from './embedded/embeddedEngine';
 
 export interface StartOptions {
-  bpmnFile: string;
+  /** BPMN files or folders; the served process is in one of them, called processes in any */
+  bpmnFile: string | string[];
   model?: string;
   engine?: string;
   port?: number;
@@ -17,26 +18,44 @@ export interface StartOptions {
   token?: string;
   bodyLimit?: number;
   maxLiveEngines?: number;
+  requestTimeout?: number;
+  /** one line per engine event (pass-through tasks, timers, incidents); stderr by default */
+  log?: (line: string) => void;
 }
 
 export interface RunningFacade {
   app: FastifyInstance;
   api: ApiModel;
   url: string;
+  /** warnings of `check` on the served files */
+  warnings: string[];
   close(): Promise<void>;
 }
 
-/** Loads and checks both models, then builds the API (refuses models with errors: their routes would be wrong). */
-export function loadApi(bpmnFile: string, model?: string): { api: ApiModel; source: string; warnings: string[]; project: ReturnType<typeof loadProject> } {
-  const project = loadProject(bpmnFile, model);
-  requireModel(project);
-  const { diagnostics } = checkBpmn(project.doc, project.model!.model, { tree: project.model!.tree });
-  const errors = diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) {
-    throw new UsageError(`${bpmnFile} has ${errors.length} error${errors.length === 1 ? '' : 's'} (run 'check' for all): ${errors[0].code}: ${errors[0].message}`);
+export interface LoadedApi {
+  api: ApiModel;
+  projects: LoadedProject[];
+  warnings: string[];
+}
+
+/** Loads and checks the BPMN files and the model, then builds the API (refuses models with errors: their routes would be wrong). */
+export function loadApi(inputs: string | string[], model?: string): LoadedApi {
+  const list = Array.isArray(inputs) ? inputs : [inputs];
+  const { bpmn } = collectFiles(list);
+  if (bpmn.length === 0) throw new UsageError(`no BPMN file in ${list.join(' ')}`);
+  const around = new ProcessIdsAround(bpmn);
+  const projects = bpmn.map((f) => loadProject(f, model, around));
+  const warnings: string[] = [];
+  for (const p of projects) {
+    requireModel(p);
+    const diagnostics = diagnosticsOf(p.analysis);
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length) {
+      throw new UsageError(`${p.bpmnFile} has ${errors.length} error${errors.length === 1 ? '' : 's'} (run 'check' for all): ${errors[0].code}: ${errors[0].message}`);
+    }
+    warnings.push(...diagnostics.filter((d) => d.severity === 'warning').map((d) => `${path.basename(p.bpmnFile)}: ${d.code}: ${d.message}`));
   }
-  const warnings = diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.code}: ${d.message}`);
-  return { api: buildApi(project.analysis), source: project.text, warnings, project };
+  return { api: buildApi(projects.map((p) => p.analysis)), projects, warnings };
 }
 
 export async function startFacade(o: StartOptions): Promise<RunningFacade> {
@@ -44,15 +63,26 @@ export async function startFacade(o: StartOptions): Promise<RunningFacade> {
   if (engineName !== 'embedded') {
     throw new UsageError(`engine '${engineName}' is not available in this version; use --engine embedded`);
   }
-  const { api, source, project } = loadApi(o.bpmnFile, o.model);
+  const { api, projects, warnings } = loadApi(o.bpmnFile, o.model);
   const dataDir = path.resolve(o.dataDir ?? path.join('.bpmn-resource-api', api.process.id));
-  const engine = new EmbeddedEngine({ source, doc: project.doc, dataDir, maxLiveEngines: o.maxLiveEngines });
-  await engine.init();
-  const app = await buildFacade({ api, engine, token: o.token, bodyLimit: o.bodyLimit });
+  const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const engine = new EmbeddedEngine({
+    sources: projects.map((p) => ({ file: p.bpmnFile, text: p.text, doc: p.doc })),
+    processId: api.process.id,
+    dataDir,
+    maxLiveEngines: o.maxLiveEngines,
+    log,
+  });
+  try {
+    await engine.init();
+  } catch (e) {
+    throw new UsageError(`the embedded engine cannot load the process: ${(e as Error).message}`);
+  }
+  const app = await buildFacade({ api, engine, token: o.token, bodyLimit: o.bodyLimit, requestTimeout: o.requestTimeout });
   const host = o.host ?? '127.0.0.1';
   await app.listen({ port: o.port ?? 3000, host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : o.port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  return { app, api, url, close: () => app.close() };
+  return { app, api, url, warnings, close: () => app.close() };
 }

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyze, type BpmnAnalysis } from '../core/analysis';
 import type { BpmnDocument } from '../core/bpmn/model';
@@ -5,7 +6,7 @@ import { readBpmn } from '../core/bpmn/reader';
 import { buildResourceTree, type ResourceTree } from '../core/resources/tree';
 import type { UmlModel } from '../core/uml/model';
 import { readUml } from '../core/uml/reader';
-import { findModel, loadXmlFile, UsageError, type ModelLocation } from './files';
+import { findModel, isBpmnFile, loadXmlFile, UsageError, type ModelLocation } from './files';
 
 export interface LoadedModel {
   file: string;
@@ -38,13 +39,51 @@ export function loadModel(file: string): LoadedModel {
   return loaded;
 }
 
-export function loadProject(bpmnFile: string, explicitModel?: string): LoadedProject {
+export function loadProject(bpmnFile: string, explicitModel?: string, around?: ProcessIdsAround): LoadedProject {
   const { text, unsupportedEncoding } = loadXmlFile(bpmnFile);
   const doc = readBpmn(text);
   const location = findModel(bpmnFile, explicitModel);
   const model = location.file ? loadModel(location.file) : undefined;
-  const analysis = analyze(doc, model?.model, { modelLabel: model ? path.basename(model.file) : undefined, tree: model?.tree });
+  const knownProcessIds = around && callsOutside(doc) ? around.idsFor(bpmnFile) : undefined;
+  const analysis = analyze(doc, model?.model, { modelLabel: model ? path.basename(model.file) : undefined, tree: model?.tree, knownProcessIds });
   return { bpmnFile, text, unsupportedEncoding, doc, location, model, analysis };
+}
+
+/** Does a call activity call a process that this file does not define? */
+function callsOutside(doc: BpmnDocument): boolean {
+  const local = new Set(doc.processes.map((p) => p.id));
+  return doc.processes.some((p) => p.activities.some((a) => a.calledElement !== undefined && !a.calledElement.includes('{') && !local.has(a.calledElement)));
+}
+
+/**
+ * The processes a callActivity may call: those of the files given together, and of the BPMN files in
+ * the same folder. Read only when some call leaves its file.
+ */
+export class ProcessIdsAround {
+  private readonly byFile = new Map<string, string[]>();
+
+  constructor(private readonly files: string[]) {}
+
+  idsFor(file: string): Set<string> {
+    const ids = new Set<string>();
+    const dir = path.dirname(path.resolve(file));
+    const siblings = fs.readdirSync(dir).filter(isBpmnFile).map((f) => path.join(dir, f));
+    for (const f of new Set([...this.files.map((x) => path.resolve(x)), ...siblings])) for (const id of this.read(f)) ids.add(id);
+    return ids;
+  }
+
+  private read(file: string): string[] {
+    let ids = this.byFile.get(file);
+    if (!ids) {
+      try {
+        ids = readBpmn(loadXmlFile(file).text).processes.map((p) => p.id);
+      } catch {
+        ids = []; // unreadable neighbours define nothing; their own check reports them
+      }
+      this.byFile.set(file, ids);
+    }
+    return ids;
+  }
 }
 
 export function requireModel(p: LoadedProject): LoadedModel {

@@ -1,6 +1,7 @@
 import type { BpmnAnalysis } from '../analysis';
 import type { BpmnActivity, BpmnProcess } from '../bpmn/model';
 import { multiplicityText } from '../uml/model';
+import { collectionMethods, itemMethods, type Method } from './methods';
 import type { Resource } from './tree';
 
 /** One row of `routes`: design.md's JSON shape, plus the methods the facade offers on it. */
@@ -11,7 +12,10 @@ export interface RouteEntry {
   multiplicity: string;
   parent: string | null;
   activities: Array<{ id: string; name: string | null; process: string }>;
-  methods: string[];
+  /** methods of one item (core/resources/methods.ts) */
+  methods: Method[];
+  /** methods of the collection, for roots and 1-to-N children */
+  collectionMethods?: Method[];
 }
 
 /** Activities linked to each resource, across all processes of the document. */
@@ -49,9 +53,8 @@ export function routeTable(an: BpmnAnalysis): RouteEntry[] {
       if (seen.has(r)) continue;
       seen.add(r);
       const linked = acts.get(r) ?? [];
-      const methods = ['GET', 'OPTIONS'];
-      if (r === root) methods.push('DELETE');
-      if (linked.length) methods.push('PUT', 'PATCH');
+      const facts = { isRoot: r === root, linked: linked.length > 0 };
+      const methods = itemMethods(facts);
       const row: RouteEntry = {
         resource: r.name,
         uri: r.uri,
@@ -60,7 +63,10 @@ export function routeTable(an: BpmnAnalysis): RouteEntry[] {
         activities: linked.map((a) => ({ id: a.id, name: a.name ?? null, process: a.process.id })),
         methods,
       };
-      if (r.collectionUri) row.collectionUri = r.collectionUri;
+      if (r.collectionUri) {
+        row.collectionUri = r.collectionUri;
+        row.collectionMethods = collectionMethods(facts);
+      }
       rows.push(row);
     }
   }

@@ -1,15 +1,20 @@
 import type { BpmnActivity, BpmnDocument, MessageTrigger } from '../../core/bpmn/model';
+import { executionFacts, type CallMappings } from '../../core/bpmn/execution';
 import {
   EngineError,
   type InstanceSnapshot,
   type MessageRequest,
   type ProcessEngineAdapter,
   type StartRequest,
+  type VariableWrite,
   type WaitingActivity,
   type WriteRequest,
 } from '../ports';
-import { InstanceStore, type StoredInstance } from './store';
 import { KeyedMutex, Lru } from './concurrency';
+import { prepareModdle, type ModdleContext, type SourceFile } from './moddle';
+import { InstanceRuntime, type InstanceVariables } from './runtime';
+import { TimerScheduler } from './scheduler';
+import { InstanceStore, type StoredInstance } from './store';
 
 // bpmn-engine ships CommonJS next to its ESM build; its types are loose, so we type what we use.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -20,6 +25,7 @@ interface PostponedApi {
   type: string;
   executionId: string;
   content: { parent?: { id: string; executionId: string } };
+  owner?: { environment: { variables: Record<string, unknown>; settings: { calledFrom?: { id?: string; executionId?: string } } } };
   getPostponed?: () => PostponedApi[];
 }
 
@@ -36,26 +42,32 @@ interface BpmnEngine {
   resume(): Promise<Execution>;
   getState(): Promise<unknown>;
   stop(): Promise<void> | void;
+  on(event: 'error', fn: (err: Error) => void): void;
 }
 
 interface Live {
   engine: BpmnEngine;
   execution: Execution;
+  runtime: InstanceRuntime;
+  error: Error | undefined;
 }
 
 export interface EmbeddedOptions {
-  source: string;
-  doc: BpmnDocument;
+  /** every served BPMN file; the served process is in one of them, called processes in any */
+  sources: SourceFile[];
+  processId: string;
   dataDir: string;
   /** engines kept in memory; others are recovered from disk on demand */
   maxLiveEngines?: number;
   /** snapshots kept in memory for reads */
   maxCachedSnapshots?: number;
+  /** one line per event worth telling the user (pass-through tasks, timers, incidents) */
+  log?: (line: string) => void;
 }
 
 const SETTLE_LIMIT = 10_000;
 
-/** bpmn-engine in process, state on disk, idle instances evicted from memory. */
+/** bpmn-engine in process, state and process data on disk, idle instances evicted from memory, timers fired by a scheduler. */
 export class EmbeddedEngine implements ProcessEngineAdapter {
   readonly name = 'embedded';
   private readonly store: InstanceStore;
@@ -64,34 +76,55 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
   private readonly mutex = new KeyedMutex();
   private readonly activities = new Map<string, BpmnActivity>();
   private readonly messageEvents = new Map<string, MessageTrigger>();
-  private moddleContext: unknown;
+  private readonly implementation = new Map<string, string>();
+  private readonly callMappings = new Map<string, CallMappings>();
+  private readonly zeebeCalled = new Map<string, string>();
+  private readonly names = new Map<string, string>();
+  private readonly scheduler: TimerScheduler;
+  private readonly log: (line: string) => void;
+  private moddleContext: ModdleContext | undefined;
 
   constructor(private readonly options: EmbeddedOptions) {
     this.store = new InstanceStore(options.dataDir);
     this.live = new Lru(options.maxLiveEngines ?? 8);
     this.snapshots = new Lru(options.maxCachedSnapshots ?? 200);
-    for (const p of options.doc.processes) {
-      for (const a of p.activities) this.activities.set(a.id, a);
+    this.log = options.log ?? (() => undefined);
+    this.scheduler = new TimerScheduler((key) => this.fireTimers(key));
+    for (const s of options.sources) this.index(s.doc);
+  }
+
+  private index(doc: BpmnDocument): void {
+    for (const p of doc.processes) {
+      for (const a of p.activities) {
+        if (!this.activities.has(a.id)) this.activities.set(a.id, a);
+        if (a.name) this.names.set(a.id, a.name);
+      }
       for (const t of p.messageTriggers) this.messageEvents.set(t.elementId, t);
     }
+    for (const e of doc.ids) {
+      const n = e.element.attributes.find((x) => x.name === 'name');
+      if (n && !this.names.has(e.id)) this.names.set(e.id, n.raw);
+    }
+    const facts = executionFacts(doc);
+    for (const [k, v] of facts.implementation) this.implementation.set(k, v);
+    for (const [k, v] of facts.callMappings) this.callMappings.set(k, v);
+    for (const [k, v] of facts.zeebeCalledElement) this.zeebeCalled.set(k, v);
   }
 
   async init(): Promise<void> {
     await this.store.init();
     // Parse the BPMN once for all instances (bpmn-engine would otherwise parse it per instance).
-    const { BpmnModdle } = await import('bpmn-moddle');
-    this.moddleContext = await new BpmnModdle().fromXML(this.options.source);
+    this.moddleContext = await prepareModdle(this.options.sources, this.options.processId, this.zeebeCalled);
+    // Timers of every waiting instance, from the files: they fire after a restart too.
+    for (const key of this.store.list()) {
+      const rec = await this.store.read(key);
+      if (rec?.state === 'active' && !rec.incident) this.scheduler.schedule(key, earliest(rec));
+    }
   }
 
   async start(req: StartRequest): Promise<InstanceSnapshot> {
     return this.mutex.run(req.businessKey, async () => {
-      if (this.store.has(req.businessKey)) throw new EngineError(`an instance with business key '${req.businessKey}' exists`, 409);
-      const engine = new Engine({ name: req.businessKey, moddleContext: this.moddleContext });
-      const execution = await engine.execute({ processId: req.processId });
-      if (req.startMessage) {
-        execution.signal({ id: req.startMessage.messageId });
-      }
-      await settle(execution);
+      if (this.store.has(req.businessKey)) throw new EngineError(`an instance with business key '${req.businessKey}' exists`, 'conflict');
       const now = new Date().toISOString();
       const rec: StoredInstance = {
         businessKey: req.businessKey,
@@ -101,9 +134,17 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
         version: 1,
         waiting: [],
         data: { ...req.data },
+        variables: { ...req.variables },
+        locals: {},
+        calls: {},
+        timers: [],
         engineState: null,
       };
-      await this.persist(rec, { engine, execution });
+      const live = this.newLive(rec);
+      await this.run(live, rec, async () => {
+        live.execution = await live.engine.execute();
+        if (req.startMessage) live.execution.signal({ id: req.startMessage.messageId });
+      });
       return snapshot(rec);
     });
   }
@@ -129,49 +170,132 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
       if (live) await live.engine.stop();
       this.live.delete(businessKey);
       this.snapshots.delete(businessKey);
+      this.scheduler.schedule(businessKey, undefined);
       return this.store.remove(businessKey);
     });
   }
 
   async update(businessKey: string, decide: (s: InstanceSnapshot) => WriteRequest | MessageRequest | undefined): Promise<InstanceSnapshot | undefined> {
     return this.mutex.run(businessKey, async () => {
-      const rec = await this.load(businessKey);
+      let rec = await this.load(businessKey);
       if (!rec) return undefined;
+      // Timers that are due come first: the write is judged on the state they lead to.
+      if (rec.state === 'active' && !rec.incident && rec.timers.some((t) => t.dueAt <= Date.now())) rec = (await this.fireDue(rec)) ?? rec;
       const req = decide(snapshot(rec));
       if (!req) return snapshot(rec);
-      const next: StoredInstance = { ...rec, data: { ...rec.data, ...req.data }, version: rec.version + 1 };
+      const next = working(rec);
+      next.data = { ...rec.data, ...req.data };
+      next.version = rec.version + 1;
+      delete next.incident;
       const signal = 'messageId' in req ? { id: req.messageId } : req.complete ? { executionId: req.complete.executionId } : undefined;
-      if (!signal) {
+      if (!signal && !needsEngine(req.variables)) {
+        if (req.variables) Object.assign(next.variables, req.variables.values);
         await this.persist(next, undefined);
         return snapshot(next);
       }
-      if (rec.state !== 'active' || rec.engineState === null) throw new EngineError('the process has ended', 409);
-      const live = await this.wake(rec);
-      try {
-        live.execution.signal(signal);
-        await settle(live.execution);
-        await this.persist(next, live);
-      } catch (e) {
-        // The engine may be ahead of the disk now: forget it, the next request recovers from the file.
-        this.live.delete(businessKey);
-        this.snapshots.delete(businessKey);
-        throw e;
+      if (rec.state !== 'active' || rec.engineState === null) {
+        if (signal) throw new EngineError('the process has ended', 'conflict');
+        await this.persist(next, undefined);
+        return snapshot(next);
       }
+      const live = await this.wake(rec);
+      await this.run(live, next, async () => {
+        if (req.variables) this.setVariables(live, next, req.variables);
+        if (signal) live.execution.signal(signal);
+      });
       return snapshot(next);
     });
   }
 
   async close(): Promise<void> {
+    this.scheduler.close();
     await this.mutex.drain();
     for (const [, l] of this.live.entries()) await l.engine.stop();
     this.live.clear();
   }
 
-  /** Records engine state and waiting activities, writes the file (fsync), then updates the caches. */
+  private newLive(rec: StoredInstance): Live {
+    const runtime = new InstanceRuntime(
+      {
+        businessKey: rec.businessKey,
+        implementation: this.implementation,
+        callMappings: this.callMappings,
+        elementName: (id) => this.names.get(id),
+        log: this.log,
+      },
+      rec,
+    );
+    const engine = new Engine({ name: rec.businessKey, moddleContext: this.moddleContext, ...runtime.engineOptions() });
+    const live: Live = { engine, execution: undefined as unknown as Execution, runtime, error: undefined };
+    engine.on('error', (err) => {
+      live.error = err;
+    });
+    return live;
+  }
+
+  /**
+   * Runs `action` on the engine with `rec` as the process data it sees, lets the engine run until it
+   * waits, and persists. If the process cannot go on (a condition fails, none holds, an expression
+   * fails), nothing is written and the engine is forgotten: the next request recovers it from the
+   * file, where the instance stands as before (Camunda 7 rolls a failed completion back the same way).
+   */
+  private async run(live: Live, rec: StoredInstance, action: () => Promise<void>): Promise<void> {
+    live.runtime.current = rec;
+    live.runtime.failure = undefined;
+    live.error = undefined;
+    try {
+      await action();
+      if (live.execution) await settle(live.execution);
+    } catch (e) {
+      live.error ??= e as Error;
+    }
+    if (live.error || live.engine.state === 'error') {
+      this.live.delete(rec.businessKey);
+      this.snapshots.delete(rec.businessKey);
+      try {
+        await live.engine.stop();
+      } catch {
+        // a broken engine may fail to stop; it is dropped either way
+      }
+      throw this.rejection(live);
+    }
+    await this.persist(rec, live);
+  }
+
+  private rejection(live: Live): EngineError {
+    const f = live.runtime.failure;
+    const engineMessage = live.error?.message ?? 'the process stopped with an error';
+    const id = f?.elementId || /<([^>]+)>/.exec(engineMessage)?.[1] || '';
+    const name = id ? this.names.get(id) : undefined;
+    const where = id ? `${id}${name ? ` '${name}'` : ''}` : 'the process';
+    const why = f?.message ?? (/no conditional flow taken/.test(engineMessage) ? 'no condition of its outgoing flows holds' : engineMessage);
+    return new EngineError(`the process cannot continue at ${where}: ${why}`, 'rejected', id ? { id, ...(name ? { name } : {}) } : undefined);
+  }
+
+  /** Puts the variables where the write's scope says: the iteration's, the subprocess instance's, or the (called) instance's. */
+  private setVariables(live: Live, rec: StoredInstance, v: VariableWrite): void {
+    const api = v.executionId ? findPostponed(live.execution, v.executionId) : undefined;
+    const act = api ? this.activities.get(api.id) : undefined;
+    const ctx = { environment: api?.owner?.environment } as Parameters<InstanceRuntime['setScopeVariables']>[0];
+    if (v.scope === 'local' && api && act) {
+      if (act.loop !== 'none') {
+        rec.locals[api.executionId] = { ...(rec.locals[api.executionId] ?? {}), ...v.values };
+        return;
+      }
+      if (hasRepeatingSubprocess(act) && api.owner) {
+        InstanceRuntime.setEnvironmentLocals(api.owner.environment as never, v.values);
+        return;
+      }
+    }
+    live.runtime.setScopeVariables(ctx, v.values);
+  }
+
+  /** Records engine state, waiting activities and timers, writes the file (fsync), then updates the caches and the scheduler. */
   private async persist(rec: StoredInstance, live: Live | undefined): Promise<void> {
     if (live) {
       const completed = live.engine.state !== 'running';
       rec.waiting = completed ? [] : this.waitingOf(live.execution);
+      rec.timers = completed ? [] : [...live.runtime.timers.values()].map((t) => ({ dueAt: t.dueAt, elementId: t.elementId, executionId: t.executionId }));
       if (completed) {
         rec.state = 'completed';
         rec.endedAt = new Date().toISOString();
@@ -184,6 +308,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
     this.snapshots.set(rec.businessKey, rec);
     if (live && rec.state === 'active') this.live.set(rec.businessKey, live);
     else this.live.delete(rec.businessKey);
+    this.scheduler.schedule(rec.businessKey, rec.state === 'active' && !rec.incident ? earliest(rec) : undefined);
   }
 
   private async load(key: string): Promise<StoredInstance | undefined> {
@@ -198,12 +323,53 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
   private async wake(rec: StoredInstance): Promise<Live> {
     const existing = this.live.get(rec.businessKey);
     if (existing) return existing;
-    const engine = new Engine({ name: rec.businessKey, moddleContext: this.moddleContext });
-    engine.recover(JSON.parse(rec.engineState!));
-    const execution = await engine.resume();
-    const live = { engine, execution };
+    const live = this.newLive(rec);
+    live.runtime.current = working(rec);
+    live.engine.recover(JSON.parse(rec.engineState!));
+    live.execution = await live.engine.resume();
     this.live.set(rec.businessKey, live);
     return live;
+  }
+
+  /** The scheduler's call: fires what is due for one instance. */
+  private async fireTimers(key: string): Promise<void> {
+    await this.mutex.run(key, async () => {
+      const rec = await this.load(key);
+      if (rec && rec.state === 'active' && !rec.incident) await this.fireDue(rec);
+    });
+  }
+
+  /**
+   * Fires the due timers of an instance (under its lock). A step the process cannot take after a
+   * timer becomes an incident on the instance: nothing else is written, and it is not retried until
+   * the next write or restart.
+   */
+  private async fireDue(rec: StoredInstance): Promise<StoredInstance | undefined> {
+    if (rec.engineState === null) return undefined;
+    const next = working(rec);
+    let live: Live | undefined;
+    try {
+      live = this.live.get(rec.businessKey);
+      if (!live) {
+        // Recovering re-arms the timers; overdue ones fire during resume.
+        live = this.newLive(next);
+        live.engine.recover(JSON.parse(rec.engineState));
+        live.execution = await live.engine.resume();
+      }
+      const l = live;
+      await this.run(l, next, async () => {
+        const fired = l.runtime.fireDue(Date.now());
+        if (fired) this.log(`[${rec.businessKey}] ${fired} timer${fired === 1 ? '' : 's'} fired`);
+      });
+      return next;
+    } catch (e) {
+      const err = e as EngineError;
+      const incident = { elementId: err.element?.id ?? '', ...(err.element?.name ? { elementName: err.element.name } : {}), message: err.message, at: new Date().toISOString() };
+      this.log(`[${rec.businessKey}] incident: ${err.message}`);
+      const stuck: StoredInstance = { ...rec, incident };
+      await this.persist(stuck, undefined);
+      return stuck;
+    }
   }
 
   /**
@@ -245,7 +411,10 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
     return out;
   }
 
-  /** The 1-to-N id: the execution of the nearest repeating scope (the activity itself, or an enclosing subprocess iteration). */
+  /**
+   * The 1-to-N id: the execution of the nearest repeating scope (the activity itself, an enclosing
+   * subprocess iteration, or a repeating call activity that started the called process).
+   */
   private scopeOf(a: PostponedApi, act: BpmnActivity, byExecution: Map<string, PostponedApi>): string {
     if (act.loop !== 'none' || act.onCycle) return a.executionId;
     for (let sub = act.parent; sub; sub = sub.parent) {
@@ -255,8 +424,45 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
         if (p.id === sub.id) return p.executionId;
       }
     }
+    const calledFrom = a.owner?.environment.settings.calledFrom;
+    const caller = calledFrom?.id ? this.activities.get(calledFrom.id) : undefined;
+    if (calledFrom?.executionId && caller?.repeats) return calledFrom.executionId;
     return a.executionId;
   }
+}
+
+function hasRepeatingSubprocess(act: BpmnActivity): boolean {
+  for (let sub = act.parent; sub; sub = sub.parent) if (sub.loop !== 'none' || sub.onCycle) return true;
+  return false;
+}
+
+function needsEngine(v: VariableWrite | undefined): boolean {
+  return !!v && (v.scope === 'local' || v.executionId !== undefined);
+}
+
+function findPostponed(execution: Execution, executionId: string): PostponedApi | undefined {
+  const seen = new Set<string>();
+  const stack = [...execution.getPostponed()];
+  while (stack.length) {
+    const a = stack.pop()!;
+    if (a.executionId === executionId) return a;
+    if (seen.has(a.executionId)) continue;
+    seen.add(a.executionId);
+    if (a.getPostponed && (a.type === 'bpmn:SubProcess' || a.type === 'bpmn:AdHocSubProcess' || a.type === 'bpmn:Transaction')) stack.push(...a.getPostponed());
+  }
+  return undefined;
+}
+
+/** A copy of the record whose process data an operation may change without touching the original. */
+function working(rec: StoredInstance): StoredInstance {
+  const vars: InstanceVariables = structuredClone({ variables: rec.variables, locals: rec.locals, calls: rec.calls });
+  return { ...rec, ...vars, waiting: [...rec.waiting], timers: [...rec.timers] };
+}
+
+function earliest(rec: StoredInstance): number | undefined {
+  let min: number | undefined;
+  for (const t of rec.timers) if (min === undefined || t.dueAt < min) min = t.dueAt;
+  return min;
 }
 
 /** Lets the engine run until it waits, a timer is set, or it ends. */
@@ -267,6 +473,6 @@ async function settle(execution: Execution): Promise<void> {
 }
 
 function snapshot(rec: StoredInstance): InstanceSnapshot {
-  const { engineState: _ignored, ...s } = rec;
+  const { engineState: _e, locals: _l, calls: _c, timers: _t, ...s } = rec;
   return s;
 }

@@ -1,10 +1,31 @@
+import { createHash } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { InstanceSnapshot } from '../ports';
+import type { InstanceVariables } from './runtime';
 
-/** What is on disk for one instance: the snapshot plus the engine's own state (null once completed). */
-export interface StoredInstance extends InstanceSnapshot {
+/** What is on disk for one instance: the snapshot, its process data and the engine's own state (null once completed). */
+export interface StoredInstance extends InstanceSnapshot, InstanceVariables {
   engineState: string | null;
+  /** due times of the instance's timers, so they fire after a restart */
+  timers: Array<{ dueAt: number; elementId?: string; executionId?: string }>;
+}
+
+/**
+ * File name of a business key. Keys that differ only in case must not meet on case-insensitive file
+ * systems (macOS, Windows), and CON, NUL, AUX… are reserved on Windows even with an extension: every
+ * name starts with `k-`, an upper-case letter is written `~` + its lower case and `~` itself `~~`.
+ * A key whose name would be too long is named by its hash (`h-…`); its key is read from the file.
+ */
+export function fileNameOf(key: string): string {
+  const encoded = key.replace(/[~A-Z]/g, (c) => (c === '~' ? '~~' : `~${c.toLowerCase()}`));
+  if (encoded.length <= 200) return `k-${encoded}.json`;
+  return `h-${createHash('sha256').update(key).digest('hex')}.json`;
+}
+
+export function keyOfFileName(name: string): string | undefined {
+  if (!name.startsWith('k-') || !name.endsWith('.json')) return undefined;
+  return name.slice(2, -5).replace(/~(~|[a-z])/g, (_m, c: string) => (c === '~' ? '~' : c.toUpperCase()));
 }
 
 /**
@@ -21,12 +42,28 @@ export class InstanceStore {
     this.dir = path.join(dataDir, 'instances');
   }
 
+  /** Reads the folder; files of the previous layout (`<key>.json`) are moved to today's names. */
   async init(): Promise<void> {
     await fsp.mkdir(this.dir, { recursive: true });
     for (const f of await fsp.readdir(this.dir)) {
-      if (f.endsWith('.json')) this.keys.add(f.slice(0, -5));
-      else if (f.endsWith('.tmp')) await fsp.rm(path.join(this.dir, f), { force: true }); // a write cut by a crash
+      if (f.endsWith('.tmp')) {
+        await fsp.rm(path.join(this.dir, f), { force: true }); // a write cut by a crash
+        continue;
+      }
+      if (!f.endsWith('.json')) continue;
+      const key = keyOfFileName(f);
+      if (key !== undefined) {
+        this.keys.add(key);
+      } else if (f.startsWith('h-')) {
+        const rec = JSON.parse(await fsp.readFile(path.join(this.dir, f), 'utf8')) as StoredInstance;
+        this.keys.add(rec.businessKey);
+      } else {
+        const rec = JSON.parse(await fsp.readFile(path.join(this.dir, f), 'utf8')) as StoredInstance;
+        await this.write(upgrade(rec));
+        await fsp.rm(path.join(this.dir, f), { force: true });
+      }
     }
+    await this.syncDir();
   }
 
   has(key: string): boolean {
@@ -46,7 +83,7 @@ export class InstanceStore {
   async read(key: string): Promise<StoredInstance | undefined> {
     if (!this.keys.has(key)) return undefined;
     const text = await fsp.readFile(this.file(key), 'utf8');
-    return JSON.parse(text) as StoredInstance;
+    return upgrade(JSON.parse(text) as StoredInstance);
   }
 
   async write(rec: StoredInstance): Promise<void> {
@@ -77,7 +114,7 @@ export class InstanceStore {
   }
 
   private file(key: string): string {
-    return path.join(this.dir, `${key}.json`);
+    return path.join(this.dir, fileNameOf(key));
   }
 
   private async syncDir(): Promise<void> {
@@ -88,4 +125,13 @@ export class InstanceStore {
       await fh.close();
     }
   }
+}
+
+/** Records written before process data existed get empty variables. */
+function upgrade(rec: StoredInstance): StoredInstance {
+  rec.variables ??= {};
+  rec.locals ??= {};
+  rec.calls ??= {};
+  rec.timers ??= [];
+  return rec;
 }

@@ -1,4 +1,5 @@
 import type { CodeLens } from 'vscode-languageserver';
+import { collectionMethods, itemMethods, WRITE } from '../../core/resources/methods';
 import type { AnalyzedBpmn } from './types';
 
 /** Above each linked process and activity: the URI and the methods it enables. */
@@ -10,7 +11,7 @@ export function codeLenses(doc: AnalyzedBpmn): CodeLens[] {
     if (root) {
       out.push({
         range: doc.index.range(p.span),
-        command: { title: `POST ${root.collectionUri} · GET|DELETE ${root.uri}`, command: 'bpmnResourceApi.showRoutes', arguments: [doc.uri] },
+        command: { title: `${collectionMethods({ isRoot: true, linked: false }).filter((m) => m === 'POST').join('|')} ${root.collectionUri} · ${itemMethods({ isRoot: true, linked: false }).filter((m) => m === 'GET' || m === 'DELETE').join('|')} ${root.uri}`, command: 'bpmnResourceApi.showRoutes', arguments: [doc.uri] },
       });
     }
     for (const a of p.activities) {
@@ -19,7 +20,7 @@ export function codeLenses(doc: AnalyzedBpmn): CodeLens[] {
         if (!r) continue;
         out.push({
           range: doc.index.range(a.span),
-          command: { title: `PUT|PATCH ${r.uri} while active`, command: 'bpmnResourceApi.showRoutes', arguments: [doc.uri] },
+          command: { title: `${WRITE.join('|')} ${r.uri} while active`, command: 'bpmnResourceApi.showRoutes', arguments: [doc.uri] },
         });
       }
     }

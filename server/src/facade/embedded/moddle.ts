@@ -1,0 +1,67 @@
+/**
+ * The BPMN that bpmn-engine runs, prepared once at start-up with bpmn-moddle:
+ * - every served file in one definitions, so a callActivity finds its process in any of them
+ *   (bpmn-engine resolves called elements within one definitions only);
+ * - only the served process is executable (bpmn-engine otherwise starts every executable process of
+ *   the file, so a called process ran twice: once on its own, once when called);
+ * - Zeebe's `<zeebe:calledElement processId>` becomes the `calledElement` bpmn-engine reads;
+ * - service-like tasks lose their `implementation`, so that they pass through (nothing to call locally).
+ */
+import type { BpmnDocument } from '../../core/bpmn/model';
+
+interface ModdleElement {
+  $type: string;
+  id?: string;
+  [key: string]: unknown;
+}
+
+export interface ModdleContext {
+  rootElement: ModdleElement & { rootElements?: ModdleElement[] };
+  elementsById: Record<string, ModdleElement>;
+  references: unknown[];
+  warnings: unknown[];
+}
+
+export interface SourceFile {
+  file: string;
+  text: string;
+  doc: BpmnDocument;
+}
+
+const PASS_THROUGH = new Set(['bpmn:ServiceTask', 'bpmn:SendTask', 'bpmn:BusinessRuleTask']);
+
+export async function prepareModdle(sources: SourceFile[], servedProcessId: string, zeebeCalled: Map<string, string>): Promise<ModdleContext> {
+  const { BpmnModdle } = await import('bpmn-moddle');
+  const moddle = new BpmnModdle();
+  const contexts: ModdleContext[] = [];
+  for (const s of sources) {
+    try {
+      contexts.push((await moddle.fromXML(s.text)) as unknown as ModdleContext);
+    } catch (e) {
+      throw new Error(`${s.file}: bpmn-moddle cannot read it: ${(e as Error).message}`);
+    }
+  }
+  const main = contexts.find((c) => (c.rootElement.rootElements ?? []).some((e) => e.$type === 'bpmn:Process' && e.id === servedProcessId)) ?? contexts[0];
+  const merged: ModdleContext = { rootElement: main.rootElement, elementsById: { ...main.elementsById }, references: [...main.references], warnings: [] };
+  const rootElements = (main.rootElement.rootElements ??= []);
+  for (const c of contexts) {
+    if (c === main) continue;
+    for (const e of c.rootElement.rootElements ?? []) {
+      // Processes are what calls need; messages, errors, signals and escalations are what they refer to.
+      if (e.$type === 'bpmn:Collaboration') continue;
+      if (e.id && merged.elementsById[e.id] && e.$type !== 'bpmn:Process') continue;
+      rootElements.push(e);
+    }
+    for (const [id, el] of Object.entries(c.elementsById)) if (!(id in merged.elementsById)) merged.elementsById[id] = el;
+    merged.references.push(...c.references);
+  }
+  for (const e of rootElements) {
+    if (e.$type === 'bpmn:Process') e.isExecutable = e.id === servedProcessId;
+  }
+  for (const el of Object.values(merged.elementsById)) {
+    if (el.$type === 'bpmn:CallActivity' && !el.calledElement && el.id && zeebeCalled.has(el.id)) el.calledElement = zeebeCalled.get(el.id);
+    // An own undefined shadows a default the moddle type may give.
+    if (PASS_THROUGH.has(el.$type)) el.implementation = undefined;
+  }
+  return merged;
+}

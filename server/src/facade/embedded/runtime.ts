@@ -1,0 +1,291 @@
+/**
+ * One instance's bpmn-engine with our hooks: process data reaches the engine through them.
+ *
+ * bpmn-engine evaluates every expression, loop and timer value through `expressions`, every
+ * sequence-flow condition through `scripts`, keeps time through `timers`, and calls `extensions` when
+ * an activity starts. We give it:
+ * - expressions and conditions evaluated in the model's notation (JUEL or FEEL, core/expressions)
+ *   against the instance's variables, which live in the instance record (written with it, atomically);
+ * - variables local to a subprocess iteration kept in that iteration's own bpmn-engine environment
+ *   (bpmn-engine clones one per iteration and saves it with the engine state);
+ * - timers that the adapter's scheduler fires, so they fire whether the engine is in memory or not;
+ * - call-activity in/out mappings, and a log line for each service-like task that passes through.
+ */
+import type { CallMappings, VariableMapping } from '../../core/bpmn/execution';
+import { evaluateCondition, evaluateExpression, ExecutionFacade, notationOf, type Variables } from '../../core/expressions';
+
+/** Process data of an instance, stored in its record. */
+export interface InstanceVariables {
+  /** process-level variables of the served instance */
+  variables: Variables;
+  /** variables local to one iteration of a multi-instance or loop activity, by the iteration's execution id */
+  locals: Record<string, Variables>;
+  /** process-level variables of each called instance, by the execution id of the call activity that started it */
+  calls: Record<string, Variables>;
+}
+
+/** Key, in a bpmn-engine environment's variables, of the variables local to that subprocess iteration. */
+export const LOCAL_KEY = '__braLocal';
+
+export interface TimerRef {
+  timerId: string;
+  callback: (...args: unknown[]) => void;
+  args: unknown[];
+  dueAt: number;
+  elementId: string | undefined;
+  executionId: string | undefined;
+}
+
+export interface RuntimeHost {
+  businessKey: string;
+  implementation: ReadonlyMap<string, string>;
+  callMappings: ReadonlyMap<string, CallMappings>;
+  elementName(id: string): string | undefined;
+  log(line: string): void;
+}
+
+/** Why the last operation failed, as far as our hooks saw it (the engine's own error says less). */
+export interface Failure {
+  elementId: string;
+  message: string;
+}
+
+interface EngineEnvironment {
+  variables: Record<string, unknown>;
+  settings: Record<string, unknown> & { calledFrom?: { executionId?: string } };
+  output?: Record<string, unknown>;
+}
+
+interface ExpressionContext {
+  environment?: EngineEnvironment;
+  content?: { id?: string; executionId?: string; [k: string]: unknown };
+  properties?: unknown;
+  fields?: unknown;
+}
+
+interface EngineActivity {
+  id: string;
+  type: string;
+  name?: string;
+  environment: EngineEnvironment;
+  behaviour: { conditionExpression?: { body?: string; language?: string } };
+  sourceId?: string;
+  broker: {
+    subscribeTmp(exchange: string, pattern: string, fn: (routingKey: string, message: { properties: { type?: string } }) => void, options: Record<string, unknown>): void;
+    cancel(tag: string): void;
+  };
+}
+
+const BUILTINS = new Set(['execution', 'environment', 'content', 'properties']);
+
+export class InstanceRuntime {
+  /** the record being worked on: set by the adapter before each operation */
+  current: InstanceVariables;
+  failure: Failure | undefined;
+  readonly timers = new Map<string, TimerRef>();
+  private timerCount = 0;
+
+  constructor(
+    private readonly host: RuntimeHost,
+    vars: InstanceVariables,
+  ) {
+    this.current = vars;
+  }
+
+  /** The options bpmn-engine is built with for this instance. */
+  engineOptions(): Record<string, unknown> {
+    return {
+      expressions: {
+        resolveExpression: (text: unknown, ctx: ExpressionContext) => this.resolve(text, ctx),
+        isExpression: (text: unknown) => typeof text === 'string' && notationOf(text) !== 'text',
+        hasExpression: (text: unknown) => typeof text === 'string' && notationOf(text) !== 'text',
+      },
+      scripts: {
+        register: () => undefined,
+        getScript: (_language: string, activity: EngineActivity) => this.script(activity),
+      },
+      timers: this.timerApi(),
+      extensions: { bpmnResourceApi: (activity: EngineActivity) => this.extension(activity) },
+      settings: { enableDummyService: true },
+    };
+  }
+
+  /** The variables an expression sees at `ctx`: its scope's, the business key, and `execution`/`environment` as the engines offer them. */
+  scopeVariables(ctx: ExpressionContext | undefined): Variables {
+    const env = ctx?.environment;
+    const calledFrom = env?.settings?.calledFrom?.executionId;
+    const vars: Variables = Object.create(null);
+    Object.assign(vars, calledFrom ? (this.current.calls[calledFrom] ?? {}) : this.current.variables);
+    const local = env?.variables?.[LOCAL_KEY];
+    if (local && typeof local === 'object') Object.assign(vars, local);
+    const exec = ctx?.content?.executionId;
+    if (exec && this.current.locals[exec]) Object.assign(vars, this.current.locals[exec]);
+    if (!('businessKey' in vars)) vars.businessKey = this.host.businessKey;
+    const data = { ...vars };
+    if (!('execution' in vars)) vars.execution = new ExecutionFacade(this.host.businessKey);
+    if (!('environment' in vars)) {
+      const own = { ...(env?.variables ?? {}) };
+      delete own[LOCAL_KEY];
+      vars.environment = { variables: { ...own, ...data }, settings: env?.settings ?? {}, output: env?.output ?? {}, services: {} };
+    }
+    if (!('content' in vars) && ctx?.content) vars.content = ctx.content;
+    if (!('properties' in vars) && ctx?.properties) vars.properties = ctx.properties;
+    return vars;
+  }
+
+  private resolve(text: unknown, ctx: ExpressionContext): unknown {
+    if (typeof text !== 'string' || notationOf(text) === 'text') return text;
+    try {
+      return evaluateExpression(text, this.scopeVariables(ctx));
+    } catch (e) {
+      this.failure = { elementId: ctx?.content?.id ?? '', message: `${text.trim()}: ${(e as Error).message}` };
+      throw e;
+    }
+  }
+
+  private script(activity: EngineActivity): { execute(scope: ExpressionContext, cb: (err: Error | null, result?: unknown) => void): void } | undefined {
+    if (activity.type === 'bpmn:SequenceFlow') {
+      const ce = activity.behaviour.conditionExpression;
+      if (!ce) return undefined;
+      const body = ce.body ?? '';
+      const source = activity.sourceId ?? activity.id;
+      return {
+        execute: (scope, cb) => {
+          if (ce.language && !/^(juel|feel|expression)$/i.test(ce.language)) {
+            const err = new Error(`a ${ce.language} script condition is not run (scripts are off on the embedded engine)`);
+            this.failure = { elementId: source, message: `flow ${activity.id}: ${err.message}` };
+            return cb(err);
+          }
+          try {
+            cb(null, evaluateCondition(body, this.scopeVariables(scope)));
+          } catch (e) {
+            this.failure = { elementId: source, message: `condition of flow ${activity.id} (${body.trim()}): ${(e as Error).message}` };
+            cb(e as Error);
+          }
+        },
+      };
+    }
+    // A script task: nothing is run locally; it completes, as service tasks do.
+    return {
+      execute: (_scope, cb) => {
+        this.host.log(`${this.label(activity.id)} passes through (would run ${this.host.implementation.get(activity.id) ?? 'a script'})`);
+        cb(null);
+      },
+    };
+  }
+
+  private label(id: string): string {
+    const name = this.host.elementName(id);
+    return `[${this.host.businessKey}] ${id}${name ? ` '${name}'` : ''}`;
+  }
+
+  private timerApi() {
+    const set = (owner: { id?: string; executionId?: string } | undefined, callback: TimerRef['callback'], delay: number, args: unknown[]): TimerRef => {
+      const ref: TimerRef = { timerId: `timer_${this.timerCount++}`, callback, args, dueAt: Date.now() + Math.max(0, delay), elementId: owner?.id, executionId: owner?.executionId };
+      this.timers.set(ref.timerId, ref);
+      return ref;
+    };
+    const clear = (ref: TimerRef | undefined) => {
+      if (ref && typeof ref === 'object') this.timers.delete(ref.timerId);
+      return undefined;
+    };
+    const timers = this.timers;
+    return {
+      get executing() {
+        return [...timers.values()];
+      },
+      register: (owner: { id?: string; executionId?: string }) => ({
+        setTimeout: (cb: TimerRef['callback'], delay: number, ...args: unknown[]) => set(owner, cb, delay, args),
+        clearTimeout: clear,
+      }),
+      setTimeout: (cb: TimerRef['callback'], delay: number, ...args: unknown[]) => set(undefined, cb, delay, args),
+      clearTimeout: clear,
+    };
+  }
+
+  /** Fires the timers due by `now` (the scheduler calls this under the instance's lock). */
+  fireDue(now: number): number {
+    let fired = 0;
+    for (const ref of [...this.timers.values()].sort((a, b) => a.dueAt - b.dueAt)) {
+      if (ref.dueAt > now || !this.timers.has(ref.timerId)) continue;
+      this.timers.delete(ref.timerId);
+      ref.callback(...ref.args);
+      fired++;
+    }
+    return fired;
+  }
+
+  private extension(activity: EngineActivity): { activate(msg: { content: { executionId: string } }): void; deactivate(): void } | undefined {
+    const impl = this.host.implementation.get(activity.id);
+    const call = activity.type === 'bpmn:CallActivity' ? this.host.callMappings.get(activity.id) : undefined;
+    if (!call && !(impl && activity.type !== 'bpmn:ScriptTask')) return undefined;
+    let tag: string | undefined;
+    return {
+      activate: (msg) => {
+        if (impl && !call) {
+          this.host.log(`${this.label(activity.id)} passes through (would call ${impl})`);
+          return;
+        }
+        const executionId = msg.content.executionId;
+        if (!(executionId in this.current.calls)) this.current.calls[executionId] = this.callInputs(activity, msg.content, call!);
+        tag = `_bra-call-out-${executionId}`;
+        activity.broker.cancel(tag);
+        // The called process's end signals the call activity; map its variables out before the activity
+        // continues (its own handler listens at priority 300).
+        activity.broker.subscribeTmp(
+          'api',
+          `activity.#.${executionId}`,
+          (_key, message) => {
+            if (message.properties.type === 'signal') this.callOutputs(activity, msg.content, executionId, call!);
+          },
+          { noAck: true, consumerTag: tag, priority: 1000 },
+        );
+      },
+      deactivate: () => {
+        if (tag) activity.broker.cancel(tag);
+      },
+    };
+  }
+
+  private callInputs(activity: EngineActivity, content: ExpressionContext['content'], m: CallMappings): Variables {
+    const from = this.scopeVariables({ environment: activity.environment, content });
+    const out: Variables = {};
+    if (m.allIn) for (const [k, v] of Object.entries(from)) if (!BUILTINS.has(k)) out[k] = v;
+    for (const map of m.ins) out[map.target] = this.mapped(map, from, activity.id);
+    // The called instance gets the caller's business key (the paper's rule; camunda:in businessKey says the same).
+    out.businessKey = m.businessKey ? evaluateExpression(m.businessKey, from) : this.host.businessKey;
+    return out;
+  }
+
+  private callOutputs(activity: EngineActivity, content: ExpressionContext['content'], executionId: string, m: CallMappings): void {
+    const child = { ...(this.current.calls[executionId] ?? {}) };
+    const from = Object.assign(Object.create(null), child) as Variables;
+    const out: Variables = {};
+    if (m.allOut) for (const [k, v] of Object.entries(child)) if (k !== 'businessKey') out[k] = v;
+    for (const map of m.outs) out[map.target] = this.mapped(map, from, activity.id);
+    this.setScopeVariables({ environment: activity.environment, content }, out);
+  }
+
+  private mapped(map: VariableMapping, from: Variables, elementId: string): unknown {
+    try {
+      if (map.sourceExpression !== undefined) return evaluateExpression(map.sourceExpression, from);
+      return map.source !== undefined ? (from[map.source] ?? null) : null;
+    } catch (e) {
+      this.failure = { elementId, message: `mapping to '${map.target}': ${(e as Error).message}` };
+      throw e;
+    }
+  }
+
+  /** Sets process-level variables as seen from `ctx`: the served instance's, or the called instance's it runs in. */
+  setScopeVariables(ctx: ExpressionContext, vars: Variables): void {
+    const calledFrom = ctx.environment?.settings?.calledFrom?.executionId;
+    if (calledFrom) this.current.calls[calledFrom] = { ...(this.current.calls[calledFrom] ?? {}), ...vars };
+    else Object.assign(this.current.variables, vars);
+  }
+
+  /** Sets variables local to the subprocess iteration whose environment this is. */
+  static setEnvironmentLocals(env: EngineEnvironment, vars: Variables): void {
+    const old = env.variables[LOCAL_KEY];
+    env.variables[LOCAL_KEY] = { ...(old && typeof old === 'object' ? old : {}), ...vars };
+  }
+}

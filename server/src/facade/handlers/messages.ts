@@ -1,0 +1,68 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { lowerCamel } from '../../core/resources/tree';
+import { storageKey, uriOf, type ApiResource } from '../api';
+import { BUSINESS_KEY, noInstance, type FacadeContext } from '../context';
+import { methodNotAllowed, requireObject } from '../http';
+import type { ResourceData, VariableWrite } from '../ports';
+import { HttpProblem } from '../problems';
+import { generateBusinessKey, startVariables } from './collection';
+
+/**
+ * `POST /messages/{name}` (adhesive's message callbacks): starts an instance at a message start event,
+ * or correlates by `businessKey` to a waiting receive task or message catch event. The body's other
+ * fields become process variables: validated as the linked resource's attributes where the receiving
+ * element is linked (the root's for a start), else taken as plain variables.
+ */
+export function messageHandler(ctx: FacadeContext) {
+  const { api } = ctx;
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    if (req.method === 'OPTIONS') return reply.code(204).header('Allow', 'POST, OPTIONS').send();
+    if (req.method !== 'POST') throw methodNotAllowed(['POST', 'OPTIONS']);
+    const { messageName } = req.params as { messageName: string };
+    const endpoint = api.messages.get(messageName);
+    if (!endpoint) throw new HttpProblem(404, `the process has no message '${messageName}'`);
+    const body = requireObject(req.body, { emptyIs: {} });
+    const { businessKey, ...fields } = body as { businessKey?: unknown } & Record<string, unknown>;
+    if (businessKey !== undefined && (typeof businessKey !== 'string' || !BUSINESS_KEY.test(businessKey))) {
+      throw new HttpProblem(400, 'businessKey must be a string of letters, digits, ".", "_", "~" or "-"', { errors: [{ name: 'businessKey', pointer: '/businessKey', reason: 'has the wrong form' }] });
+    }
+    const starts = endpoint.triggers.some((t) => t.kind === 'startEvent' && !t.parent && t.process === api.process);
+    if (typeof businessKey === 'string' && (await ctx.engine.get(businessKey))) {
+      const after = await ctx.engine.update(businessKey, (snap) => {
+        const w = snap.waiting.find((x) => x.messageName === messageName);
+        if (!w) throw new HttpProblem(404, `instance '${businessKey}' is not waiting for message '${messageName}'`);
+        const linked = api.resources.find((r) => !r.resource.many && r.activities.some((a) => a.id === w.activityId));
+        const { data, variables } = messageData(ctx, linked, fields, w.executionId, { businessKey });
+        return w.kind === 'receiveTask'
+          ? { data, variables, complete: { executionId: w.executionId } }
+          : { data, variables, messageId: endpoint.messageId ?? messageName };
+      });
+      return reply.code(200).send({ businessKey, state: after!.state, _links: { instance: { href: uriOf(api.root.resource.uri, { businessKey }) } } });
+    }
+    if (!starts) {
+      throw new HttpProblem(404, typeof businessKey === 'string' ? noInstance(businessKey).detail : `no instance waits for message '${messageName}': send the businessKey to correlate`);
+    }
+    const key = (businessKey as string | undefined) ?? generateBusinessKey();
+    ctx.validate(api.root, fields, 'replace');
+    const data = fields as ResourceData;
+    const snap = await ctx.engine.start({
+      processId: api.process.id,
+      businessKey: key,
+      data: { [api.root.resource.name]: data },
+      variables: startVariables(api.root, key, data),
+      startMessage: { messageId: endpoint.messageId ?? messageName },
+    });
+    const location = uriOf(api.root.resource.uri, { businessKey: key });
+    return reply.code(201).header('Location', location).send({ businessKey: key, state: snap.state, _links: { instance: { href: location } } });
+  };
+}
+
+/** What a correlated message writes: the linked resource's data and variables, or plain variables. */
+function messageData(ctx: FacadeContext, linked: ApiResource | undefined, fields: Record<string, unknown>, executionId: string, params: Record<string, string>): { data: Record<string, ResourceData>; variables: VariableWrite | undefined } {
+  if (!Object.keys(fields).length) return { data: {}, variables: undefined };
+  if (linked) {
+    ctx.validate(linked, fields, 'replace');
+    return { data: { [storageKey(linked, params)]: fields as ResourceData }, variables: { values: { ...fields, [lowerCamel(linked.resource.name)]: fields }, scope: 'process', executionId } };
+  }
+  return { data: {}, variables: { values: fields, scope: 'process', executionId } };
+}

@@ -1,0 +1,135 @@
+/**
+ * HTTP plumbing of the facade, apart from its handlers: the server and its timeouts, body parsing
+ * (judged after method and route), the bearer token, content negotiation, and the mapping of errors to
+ * problem+json.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { EngineError, type EngineErrorKind } from './ports';
+import { HttpProblem, sendProblem } from './problems';
+
+export const HAL = 'application/hal+json';
+export const JSON_TYPES = ['application/json', 'application/merge-patch+json', HAL];
+
+export interface HttpOptions {
+  bodyLimit?: number;
+  token?: string;
+  /** whole-request time limit (headers and body), ms */
+  requestTimeout?: number;
+}
+
+const ENGINE_STATUS: Record<EngineErrorKind, number> = { 'not-found': 404, conflict: 409, rejected: 422, unavailable: 503 };
+
+export function createServer(o: HttpOptions): FastifyInstance {
+  const requestTimeout = o.requestTimeout ?? 30_000;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: o.bodyLimit ?? 1024 * 1024,
+    exposeHeadRoutes: false,
+    // A client that sends headers and part of a body must not hold the connection: Node checks the
+    // whole-request deadline every `connectionsCheckingInterval`, so that is kept short too.
+    requestTimeout,
+    connectionTimeout: requestTimeout * 2,
+    http: { headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1000, requestTimeout) } as never,
+  });
+
+  // Bodies are parsed to a value or `undefined` when empty: whether a body is needed is the handler's
+  // business, after method and route are known (OPTIONS, GET, DELETE with a JSON Content-Type and no body).
+  // fastify's own JSON parser refuses `__proto__` and `constructor` keys (prototype poisoning).
+  const secureJson = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (req, text, done) => {
+    if (String(text).trim() === '') return done(null, undefined);
+    secureJson(req, text as string, (err: Error | null, value?: unknown) => {
+      if (err) done(new HttpProblem(400, `the body is not valid JSON: ${err.message}`), undefined);
+      else done(null, value);
+    });
+  });
+  // Other media types: accepted here as raw text so that the handler can answer 415 (or ignore it on reads).
+  app.addContentTypeParser('*', { parseAs: 'string' }, (req, text, done) => {
+    done(null, String(text) === '' ? undefined : new UnsupportedBody(String(req.headers['content-type'] ?? '')));
+  });
+
+  if (o.token) {
+    const expected = Buffer.from(`Bearer ${o.token}`);
+    app.addHook('onRequest', async (req, reply) => {
+      const got = Buffer.from(req.headers.authorization ?? '');
+      if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
+        reply.header('WWW-Authenticate', 'Bearer');
+        return sendProblem(reply, 401, 'a valid bearer token is required (Authorization: Bearer …)');
+      }
+    });
+  }
+
+  // Representations are HAL; a client that asks only for plain JSON gets the same body as application/json.
+  app.addHook('onSend', async (req, reply, payload) => {
+    const ct = reply.getHeader('content-type');
+    if (typeof ct === 'string' && ct.startsWith(HAL)) {
+      reply.header('Vary', 'Accept');
+      if (wantsPlainJson(req.headers.accept)) reply.type('application/json');
+    }
+    return payload;
+  });
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
+    if (err instanceof HttpProblem) {
+      for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+      return sendProblem(reply, err.status, err.detail, err.extensions);
+    }
+    if (err instanceof EngineError) {
+      const status = ENGINE_STATUS[err.kind];
+      const ext = err.element ? { type: 'https://bpmn-resource-api.dev/problems/process-rejected', element: err.element } : {};
+      if (status === 503) reply.header('Retry-After', '5');
+      return sendProblem(reply, status, err.message, ext);
+    }
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendProblem(reply, 413, `the body is larger than the limit of ${o.bodyLimit ?? 1048576} bytes`);
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return sendProblem(reply, err.statusCode, err.message);
+    process.stderr.write(`bpmn-resource-api: ${err.stack ?? err.message}\n`);
+    return sendProblem(reply, 500, 'internal error; see the server log');
+  });
+  return app;
+}
+
+/** A body of a media type the facade does not read. */
+export class UnsupportedBody {
+  constructor(readonly contentType: string) {}
+}
+
+/**
+ * The body of a write as a JSON object, or the right problem: 415 for a media type other than JSON,
+ * 400 for an empty body, a non-object, or a number JSON cannot carry (1e400 parses as Infinity).
+ */
+export function requireObject(body: unknown, options: { emptyIs?: Record<string, unknown>; patch?: boolean } = {}): Record<string, unknown> {
+  if (body instanceof UnsupportedBody) {
+    throw new HttpProblem(415, `'${body.contentType.split(';')[0]}' is not accepted: send JSON (Content-Type application/json${options.patch ? ' or application/merge-patch+json' : ''})`, {}, { Accept: options.patch ? 'application/json, application/merge-patch+json' : 'application/json' });
+  }
+  if (body === undefined) {
+    if (options.emptyIs) return options.emptyIs;
+    throw new HttpProblem(400, 'the body is empty: send a JSON object');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpProblem(400, 'the body must be a JSON object');
+  const bad = nonFinite(body, '');
+  if (bad.length) {
+    throw new HttpProblem(400, `${bad.map((p) => p.slice(1).replace(/\//g, '.')).join(', ')}: numbers must be finite`, {
+      errors: bad.map((p) => ({ name: p.slice(1).replace(/\//g, '.'), pointer: p, reason: 'must be a finite number' })),
+    });
+  }
+  return body as Record<string, unknown>;
+}
+
+function nonFinite(v: unknown, pointer: string): string[] {
+  if (typeof v === 'number') return Number.isFinite(v) ? [] : [pointer];
+  if (Array.isArray(v)) return v.flatMap((x, i) => nonFinite(x, `${pointer}/${i}`));
+  if (v && typeof v === 'object') return Object.entries(v).flatMap(([k, x]) => nonFinite(x, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`));
+  return [];
+}
+
+export function methodNotAllowed(allow: readonly string[]): HttpProblem {
+  return new HttpProblem(405, `allowed here: ${allow.join(', ')}`, {}, { Allow: allow.join(', ') });
+}
+
+function wantsPlainJson(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const types = accept.split(',').map((t) => t.split(';')[0].trim().toLowerCase());
+  return types.includes('application/json') && !types.includes(HAL);
+}
