@@ -21,7 +21,7 @@ export class FacadeHarness {
   }
 
   async start(): Promise<this> {
-    this.running = await startFacade({ bpmnFile: path.join(EXAMPLE, 'application.bpmn'), port: 0, ...this.options, dataDir: this.dataDir });
+    this.running = await startFacade({ bpmnFile: path.join(EXAMPLE, 'application.bpmn'), port: 0, log: () => undefined, ...this.options, dataDir: this.dataDir });
     return this;
   }
 

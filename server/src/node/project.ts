@@ -44,45 +44,46 @@ export function loadProject(bpmnFile: string, explicitModel?: string, around?: P
   const doc = readBpmn(text);
   const location = findModel(bpmnFile, explicitModel);
   const model = location.file ? loadModel(location.file) : undefined;
-  const knownProcessIds = around && callsOutside(doc) ? around.idsFor(bpmnFile) : undefined;
-  const analysis = analyze(doc, model?.model, { modelLabel: model ? path.basename(model.file) : undefined, tree: model?.tree, knownProcessIds });
+  // Other BPMN files matter: this one may call their processes, or be called by them (a process linked to a child resource).
+  const neighbours = around?.docsFor(bpmnFile);
+  const knownProcessIds = neighbours ? new Set([...neighbours.values()].flatMap((d) => d.processes.map((p) => p.id))) : undefined;
+  const workspace = neighbours ? [...neighbours.entries()].filter(([f]) => f !== path.resolve(bpmnFile)).map(([, d]) => d) : undefined;
+  const analysis = analyze(doc, model?.model, { modelLabel: model ? path.basename(model.file) : undefined, tree: model?.tree, knownProcessIds, workspace: workspace?.length ? [doc, ...workspace] : undefined });
   return { bpmnFile, text, unsupportedEncoding, doc, location, model, analysis };
 }
 
-/** Does a call activity call a process that this file does not define? */
-function callsOutside(doc: BpmnDocument): boolean {
-  const local = new Set(doc.processes.map((p) => p.id));
-  return doc.processes.some((p) => p.activities.some((a) => a.calledElement !== undefined && !a.calledElement.includes('{') && !local.has(a.calledElement)));
-}
-
 /**
- * The processes a callActivity may call: those of the files given together, and of the BPMN files in
- * the same folder. Read only when some call leaves its file.
+ * The BPMN files around one: those given together, and those in the same folder (a callActivity may
+ * call their processes). Each is read once per run.
  */
 export class ProcessIdsAround {
-  private readonly byFile = new Map<string, string[]>();
+  private readonly byFile = new Map<string, BpmnDocument | undefined>();
 
   constructor(private readonly files: string[]) {}
 
-  idsFor(file: string): Set<string> {
-    const ids = new Set<string>();
+  /** The BPMN documents given together with `file` and those in its folder, by absolute path. */
+  docsFor(file: string): Map<string, BpmnDocument> {
+    const out = new Map<string, BpmnDocument>();
     const dir = path.dirname(path.resolve(file));
     const siblings = fs.readdirSync(dir).filter(isBpmnFile).map((f) => path.join(dir, f));
-    for (const f of new Set([...this.files.map((x) => path.resolve(x)), ...siblings])) for (const id of this.read(f)) ids.add(id);
-    return ids;
+    for (const f of new Set([...this.files.map((x) => path.resolve(x)), ...siblings])) {
+      const d = this.read(f);
+      if (d) out.set(f, d);
+    }
+    return out;
   }
 
-  private read(file: string): string[] {
-    let ids = this.byFile.get(file);
-    if (!ids) {
+  private read(file: string): BpmnDocument | undefined {
+    if (!this.byFile.has(file)) {
+      let doc: BpmnDocument | undefined;
       try {
-        ids = readBpmn(loadXmlFile(file).text).processes.map((p) => p.id);
+        doc = readBpmn(loadXmlFile(file).text);
       } catch {
-        ids = []; // unreadable neighbours define nothing; their own check reports them
+        doc = undefined; // an unreadable neighbour defines nothing; its own check reports it
       }
-      this.byFile.set(file, ids);
+      this.byFile.set(file, doc);
     }
-    return ids;
+    return this.byFile.get(file);
   }
 }
 

@@ -25,7 +25,7 @@ interface PostponedApi {
   type: string;
   executionId: string;
   content: { parent?: { id: string; executionId: string } };
-  owner?: { environment: { variables: Record<string, unknown>; settings: { calledFrom?: { id?: string; executionId?: string } } } };
+  owner?: { environment: { variables: Record<string, unknown>; settings: Record<string, unknown> } };
   getPostponed?: () => PostponedApi[];
 }
 
@@ -250,13 +250,9 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
       live.error ??= e as Error;
     }
     if (live.error || live.engine.state === 'error') {
+      // Dropped, not stopped: stopping an engine in error never settles. Its timers are ours, so nothing of it keeps running.
       this.live.delete(rec.businessKey);
       this.snapshots.delete(rec.businessKey);
-      try {
-        await live.engine.stop();
-      } catch {
-        // a broken engine may fail to stop; it is dropped either way
-      }
       throw this.rejection(live);
     }
     await this.persist(rec, live);
@@ -294,7 +290,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
   private async persist(rec: StoredInstance, live: Live | undefined): Promise<void> {
     if (live) {
       const completed = live.engine.state !== 'running';
-      rec.waiting = completed ? [] : this.waitingOf(live.execution);
+      rec.waiting = completed ? [] : this.waitingOf(live.execution, live.runtime);
       rec.timers = completed ? [] : [...live.runtime.timers.values()].map((t) => ({ dueAt: t.dueAt, elementId: t.elementId, executionId: t.executionId }));
       if (completed) {
         rec.state = 'completed';
@@ -376,7 +372,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
    * Waiting activities, including those inside subprocesses and their iterations: bpmn-engine's
    * getPostponed() lists only the top level, so we recurse.
    */
-  private waitingOf(execution: Execution): WaitingActivity[] {
+  private waitingOf(execution: Execution, runtime: InstanceRuntime): WaitingActivity[] {
     const byExecution = new Map<string, PostponedApi>();
     const visit = (list: PostponedApi[]) => {
       for (const a of list) {
@@ -401,7 +397,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
       }
       const act = this.activities.get(a.id);
       if (!act || act.kind === 'subProcess' || act.kind === 'adHocSubProcess' || act.kind === 'transaction' || act.kind === 'callActivity') continue;
-      const w: WaitingActivity = { activityId: a.id, executionId: a.executionId, scopeId: this.scopeOf(a, act, byExecution), kind: act.kind === 'receiveTask' ? 'receiveTask' : 'task' };
+      const w: WaitingActivity = { activityId: a.id, executionId: a.executionId, scopeId: this.scopeOf(a, act, byExecution, runtime), kind: act.kind === 'receiveTask' ? 'receiveTask' : 'task' };
       if (act.kind === 'receiveTask') {
         const t = act.process.messageTriggers.find((m) => m.elementId === act.id);
         if (t) w.messageName = t.messageName;
@@ -415,7 +411,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
    * The 1-to-N id: the execution of the nearest repeating scope (the activity itself, an enclosing
    * subprocess iteration, or a repeating call activity that started the called process).
    */
-  private scopeOf(a: PostponedApi, act: BpmnActivity, byExecution: Map<string, PostponedApi>): string {
+  private scopeOf(a: PostponedApi, act: BpmnActivity, byExecution: Map<string, PostponedApi>, runtime: InstanceRuntime): string {
     if (act.loop !== 'none' || act.onCycle) return a.executionId;
     for (let sub = act.parent; sub; sub = sub.parent) {
       if (sub.loop === 'none' && !sub.onCycle) continue;
@@ -424,9 +420,10 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
         if (p.id === sub.id) return p.executionId;
       }
     }
-    const calledFrom = a.owner?.environment.settings.calledFrom;
-    const caller = calledFrom?.id ? this.activities.get(calledFrom.id) : undefined;
-    if (calledFrom?.executionId && caller?.repeats) return calledFrom.executionId;
+    // In a called process: the call activity's execution, when the call activity repeats.
+    const callExecution = runtime.calledFrom(a.owner?.environment);
+    const caller = callExecution ? this.activities.get(callExecution.replace(/_[^_]+$/, '')) : undefined;
+    if (callExecution && caller?.repeats) return callExecution;
     return a.executionId;
   }
 }

@@ -52,8 +52,19 @@ export interface Failure {
 
 interface EngineEnvironment {
   variables: Record<string, unknown>;
-  settings: Record<string, unknown> & { calledFrom?: { executionId?: string } };
+  settings: Record<string, unknown>;
   output?: Record<string, unknown>;
+}
+
+/** bpmn-elements' context of an activity: owned by its process, or by the subprocess it is in. */
+interface EngineContext {
+  owner?: { executionId?: string; environment?: object };
+}
+
+interface ActivityContent {
+  [k: string]: unknown;
+  executionId: string;
+  parent?: { id?: string; executionId?: string; path?: Array<{ id?: string; executionId?: string }> };
 }
 
 interface ExpressionContext {
@@ -84,6 +95,12 @@ export class InstanceRuntime {
   failure: Failure | undefined;
   readonly timers = new Map<string, TimerRef>();
   private timerCount = 0;
+  /**
+   * The environment of each called instance, to the execution id of the call activity that started
+   * it: the called process's expressions read that instance's variables. (bpmn-engine clones one
+   * environment per called process but does not say, in a flow condition's context, which call it is.)
+   */
+  private readonly calledEnvironments = new WeakMap<object, string>();
 
   constructor(
     private readonly host: RuntimeHost,
@@ -105,7 +122,7 @@ export class InstanceRuntime {
         getScript: (_language: string, activity: EngineActivity) => this.script(activity),
       },
       timers: this.timerApi(),
-      extensions: { bpmnResourceApi: (activity: EngineActivity) => this.extension(activity) },
+      extensions: { bpmnResourceApi: (activity: EngineActivity, context: EngineContext) => this.extension(activity, context) },
       settings: { enableDummyService: true },
     };
   }
@@ -113,7 +130,7 @@ export class InstanceRuntime {
   /** The variables an expression sees at `ctx`: its scope's, the business key, and `execution`/`environment` as the engines offer them. */
   scopeVariables(ctx: ExpressionContext | undefined): Variables {
     const env = ctx?.environment;
-    const calledFrom = env?.settings?.calledFrom?.executionId;
+    const calledFrom = this.calledFrom(env);
     const vars: Variables = Object.create(null);
     Object.assign(vars, calledFrom ? (this.current.calls[calledFrom] ?? {}) : this.current.variables);
     const local = env?.variables?.[LOCAL_KEY];
@@ -215,13 +232,33 @@ export class InstanceRuntime {
     return fired;
   }
 
-  private extension(activity: EngineActivity): { activate(msg: { content: { executionId: string } }): void; deactivate(): void } | undefined {
+  /** The call activity execution whose called instance `env` belongs to, if any. */
+  calledFrom(env: object | undefined): string | undefined {
+    return env ? this.calledEnvironments.get(env) : undefined;
+  }
+
+  /**
+   * Notes which called instance an activity's environment belongs to: its context's owner is the
+   * called process (whose execution id ends with the call activity's) or a subprocess inside it.
+   */
+  private noteCalledEnvironment(activity: EngineActivity, context: EngineContext): void {
+    if (this.calledEnvironments.has(activity.environment)) return;
+    const owner = context?.owner;
+    if (!owner) return;
+    const inherited = owner.environment ? this.calledEnvironments.get(owner.environment) : undefined;
+    const k = inherited ?? Object.keys(this.current.calls).find((c) => owner.executionId?.endsWith(`_${c}`));
+    if (k) this.calledEnvironments.set(activity.environment, k);
+  }
+
+  private extension(activity: EngineActivity, context: EngineContext): { activate(msg: { content: ActivityContent }): void; deactivate(): void } | undefined {
+    if (activity.type === 'bpmn:Process') return undefined;
     const impl = this.host.implementation.get(activity.id);
     const call = activity.type === 'bpmn:CallActivity' ? this.host.callMappings.get(activity.id) : undefined;
-    if (!call && !(impl && activity.type !== 'bpmn:ScriptTask')) return undefined;
     let tag: string | undefined;
     return {
       activate: (msg) => {
+        this.noteCalledEnvironment(activity, context);
+        if (!call && !(impl && activity.type !== 'bpmn:ScriptTask')) return;
         if (impl && !call) {
           this.host.log(`${this.label(activity.id)} passes through (would call ${impl})`);
           return;
@@ -278,7 +315,7 @@ export class InstanceRuntime {
 
   /** Sets process-level variables as seen from `ctx`: the served instance's, or the called instance's it runs in. */
   setScopeVariables(ctx: ExpressionContext, vars: Variables): void {
-    const calledFrom = ctx.environment?.settings?.calledFrom?.executionId;
+    const calledFrom = this.calledFrom(ctx.environment);
     if (calledFrom) this.current.calls[calledFrom] = { ...(this.current.calls[calledFrom] ?? {}), ...vars };
     else Object.assign(this.current.variables, vars);
   }

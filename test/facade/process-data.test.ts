@@ -1,0 +1,170 @@
+import { strict as assert } from 'node:assert';
+import * as path from 'node:path';
+import { FIXTURES } from '../helpers';
+import { FacadeHarness } from './harness';
+
+const PD = path.join(FIXTURES, 'process-data');
+
+/** Polls until `test` holds for the instance's root representation (bounded: timers fire within this). */
+async function until(h: FacadeHarness, key: string, test: (root: any) => boolean, ms = 8000): Promise<any> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const r = await h.req('GET', `/application/${key}`);
+    if (test(r.body)) return r.body;
+    if (Date.now() > end) throw new Error(`timed out; last: ${JSON.stringify(r.body._process)}`);
+    await new Promise((res) => setTimeout(res, 25));
+  }
+}
+
+const waitingAt = (root: any) => root._process.waiting.map((w: { activityId: string }) => w.activityId);
+
+for (const notation of ['juel', 'feel'] as const) {
+  describe(`process data: the paper's accepted? gateway in ${notation.toUpperCase()} (embedded engine, real HTTP)`, () => {
+    const h = new FacadeHarness({ bpmnFile: path.join(PD, `gateway-${notation}.bpmn`) });
+    before(() => h.start());
+    after(() => h.stop());
+
+    it('accepted: the decision reaches the gateway as a variable and the process goes to approval', async () => {
+      assert.equal((await h.req('POST', '/application', { businessKey: 'yes', product: 'car', price: 1200 })).status, 201);
+      const put = await h.req('PUT', '/application/yes/decision', { accepted: true, premium: 99.5 });
+      assert.equal(put.status, 200, put.text);
+      assert.deepEqual(waitingAt((await h.req('GET', '/application/yes')).body), ['Approve']);
+      assert.equal((await h.req('PUT', '/application/yes/decision/approval', { approved: true })).status, 200);
+      assert.equal((await h.req('GET', '/application/yes')).body._process.state, 'completed');
+    });
+
+    it('rejected: the other branch ends the process; approval is never writable', async () => {
+      await h.req('POST', '/application', { businessKey: 'no', product: 'car', price: 1200 });
+      assert.equal((await h.req('PUT', '/application/no/decision', { accepted: false, premium: 0 })).status, 200);
+      const root = (await h.req('GET', '/application/no')).body;
+      assert.equal(root._process.state, 'completed');
+      assert.equal((await h.req('PUT', '/application/no/decision/approval', { approved: true })).status, 409);
+    });
+  });
+}
+
+describe('process data: a write the process cannot take is refused whole (422)', () => {
+  const h = new FacadeHarness({ bpmnFile: path.join(PD, 'gateway-broken.bpmn') });
+  before(() => h.start());
+  after(() => h.stop());
+
+  it('an unknown variable in a condition: 422 naming the gateway and the expression; nothing written; the task stays active', async () => {
+    await h.req('POST', '/application', { businessKey: 'b1', product: 'car', price: 10 });
+    const before = await h.req('GET', '/application/b1/decision');
+    const r = await h.req('PUT', '/application/b1/decision', { accepted: true, premium: 5 });
+    assert.equal(r.status, 422, r.text);
+    assert.match(r.headers.get('content-type')!, /application\/problem\+json/);
+    assert.deepEqual(r.body.element, { id: 'Gw_accepted', name: 'accepted?' });
+    assert.match(r.body.detail, /Gw_accepted 'accepted\?'.*premium > threshold.*Cannot resolve identifier 'threshold'/);
+    const after = await h.req('GET', '/application/b1/decision');
+    assert.deepEqual(after.body, before.body, 'nothing was written');
+    assert.equal(after.headers.get('etag'), before.headers.get('etag'));
+    assert.deepEqual(waitingAt((await h.req('GET', '/application/b1')).body), ['Evaluate']);
+    // The instance is intact: the same refusal again, not a broken engine.
+    assert.equal((await h.req('PUT', '/application/b1/decision', { accepted: false, premium: 1 })).status, 422);
+    await h.restart();
+    assert.equal((await h.req('PATCH', '/application/b1/decision', { premium: 2 }, { 'content-type': 'application/merge-patch+json' })).status, 200);
+    assert.equal((await h.req('GET', '/application/b1/decision')).body.premium, 2);
+  });
+});
+
+describe('process data: review rounds on a sequence-flow loop, service tasks pass through', () => {
+  const lines: string[] = [];
+  const h = new FacadeHarness({ bpmnFile: path.join(PD, 'review.bpmn'), log: (l) => lines.push(l), maxLiveEngines: 1 });
+  before(() => h.start());
+  after(() => h.stop());
+
+  it('#{approved} of each round decides; each round and correction is its own item with its own data', async () => {
+    await h.req('POST', '/application', { businessKey: 'r1', product: 'paper' });
+    await h.req('POST', '/application', { businessKey: 'other' }); // evicts r1's engine between writes
+    const round = async (approved: boolean, comment: string) => {
+      const items = (await h.req('GET', '/application/r1/review')).body._embedded.review;
+      const open = items.filter((i: { _writable?: boolean }) => i._writable);
+      assert.equal(open.length, 1, JSON.stringify(items));
+      const put = await h.req('PUT', `/application/r1/review/${open[0].reviewId}`, { approved, comment });
+      assert.equal(put.status, 200, put.text);
+      await h.req('GET', '/application/other');
+      return open[0].reviewId as string;
+    };
+    const first = await round(false, 'fix the abstract');
+    assert.deepEqual(waitingAt((await h.req('GET', '/application/r1')).body), ['Correct']);
+    const corr = (await h.req('GET', '/application/r1/correction')).body._embedded.correction;
+    assert.equal((await h.req('PUT', `/application/r1/correction/${corr[0].correctionId}`, { text: 'abstract rewritten' })).status, 200);
+    const second = await round(true, 'fine now');
+    assert.notEqual(first, second);
+    const root = (await h.req('GET', '/application/r1')).body;
+    assert.equal(root._process.state, 'completed', 'publish and notify passed through');
+    const reviews = (await h.req('GET', '/application/r1/review')).body._embedded.review;
+    assert.deepEqual(reviews.map((r: { comment: string }) => r.comment).sort(), ['fine now', 'fix the abstract']);
+    assert.ok(lines.some((l) => /Publish 'publish' passes through \(would call camunda:expression \$\{publisher\.publish\(execution\)\}\)/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => /Notify 'notify author' passes through \(would call external task topic 'mail'\)/.test(l)), lines.join('\n'));
+  });
+});
+
+describe('process data: a call activity into a second file, with in/out mappings', () => {
+  const h = new FacadeHarness({ bpmnFile: path.join(PD, 'call') });
+  before(() => h.start());
+  after(() => h.stop());
+
+  it('the called process runs once, with the caller business key; its tasks are written through the caller URIs; variables pass per the mappings', async () => {
+    for (const [key, premium, approved, end] of [
+      ['big', 5000, true, 'End_ok'],
+      ['small', 10, false, 'End_refused'],
+    ] as const) {
+      await h.req('POST', '/application', { businessKey: key, product: 'house' });
+      assert.equal((await h.req('PUT', `/application/${key}/decision`, { accepted: true, premium })).status, 200);
+      const at = waitingAt((await h.req('GET', `/application/${key}`)).body);
+      // premium → amount (camunda:in) decided the branch inside the called process
+      assert.deepEqual(at, [premium > 1000 ? 'Approve_board' : 'Approve_clerk'], 'one called instance, at the branch its in-mapping chose');
+      const put = await h.req('PUT', `/application/${key}/decision/approval`, { approved });
+      assert.equal(put.status, 200, put.text);
+      const root = (await h.req('GET', `/application/${key}`)).body;
+      assert.equal(root._process.state, 'completed');
+      assert.equal(end === 'End_ok' ? approved : !approved, true);
+    }
+    assert.equal((await h.req('GET', '/application')).body.total, 2, 'no instance of the called process was started on its own');
+  });
+});
+
+describe('process data: timers fire at their time, in memory and after a restart', () => {
+  const h = new FacadeHarness({ bpmnFile: path.join(PD, 'timers.bpmn'), maxLiveEngines: 0 });
+  before(() => h.start());
+  after(() => h.stop());
+
+  it('an intermediate timer with the engine evicted, then a boundary timer (duration from process data) that falls due while the server is down', async () => {
+    await h.req('POST', '/application', { businessKey: 't1', escalateAfter: 'PT1S' });
+    assert.deepEqual(waitingAt((await h.req('GET', '/application/t1')).body), [], 'waiting at the cooling-off timer');
+    await until(h, 't1', (r) => waitingAt(r).includes('Evaluate'));
+    await h.stop();
+    // The boundary timer (1 s) falls due while nothing runs: wait for its due time to pass.
+    await new Promise((r) => setTimeout(r, 1100));
+    await h.start();
+    const root = await until(h, 't1', (r) => waitingAt(r).includes('Escalate'), 3000);
+    assert.ok(!waitingAt(root).includes('Evaluate'), 'the interrupting timer ended the evaluation');
+    assert.equal((await h.req('PUT', '/application/t1/decision/approval', { approved: true })).status, 200);
+    assert.equal((await h.req('GET', '/application/t1')).body._process.state, 'completed');
+  });
+});
+
+describe('process data: message bodies become variables that conditions read', () => {
+  const h = new FacadeHarness({ bpmnFile: path.join(PD, 'payments.bpmn') });
+  before(() => h.start());
+  after(() => h.stop());
+
+  it('paid in full ends the process; a part payment goes to the reminder; a bad body is 400', async () => {
+    for (const [key, paid, done] of [
+      ['p1', 150, true],
+      ['p2', 20, false],
+    ] as const) {
+      await h.req('POST', '/application', { businessKey: key, price: 100 });
+      const r = await h.req('POST', '/messages/paymentReceived', { businessKey: key, paid });
+      assert.equal(r.status, 200, r.text);
+      const root = (await h.req('GET', `/application/${key}`)).body;
+      if (done) assert.equal(root._process.state, 'completed');
+      else assert.deepEqual(waitingAt(root), ['Remind']);
+    }
+    await h.req('POST', '/application', { businessKey: 'p3', price: 100 });
+    assert.equal((await h.req('POST', '/messages/paymentReceived', '{"businessKey": "p3", "paid": 1e400}')).status, 400);
+    assert.deepEqual(waitingAt((await h.req('GET', '/application/p3')).body), ['Wait_payment']);
+  });
+});
