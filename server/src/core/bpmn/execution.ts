@@ -142,6 +142,7 @@ function callMappings(ext: XmlElement[]): CallMappings {
   const m: CallMappings = { ins: [], outs: [], allIn: false, allOut: false };
   let sawIn = false;
   let sawOut = false;
+  const zeebe = ext.some((c) => c.local === 'calledElement');
   let zeebePropagateIn: boolean | undefined;
   let zeebePropagateOut: boolean | undefined;
   const read = (c: XmlElement): VariableMapping | undefined => {
@@ -193,11 +194,14 @@ function callMappings(ext: XmlElement[]): CallMappings {
       if (pout) zeebePropagateOut = decodeEntities(pout.raw) !== 'false';
     }
   }
-  // No mapping given: all variables pass (the rule, and Zeebe's default).
+  // No mapping given: all variables pass (as camunda:in/out variables="all").
   if (!sawIn) m.allIn = true;
   if (!sawOut) m.allOut = true;
-  if (zeebePropagateIn !== undefined) m.allIn = zeebePropagateIn;
-  if (zeebePropagateOut !== undefined) m.allOut = zeebePropagateOut || !sawOut;
+  // Zeebe propagates all variables both ways unless told not to (propagateAllParentVariables/ChildVariables="false").
+  if (zeebe) {
+    m.allIn = zeebePropagateIn ?? true;
+    m.allOut = zeebePropagateOut ?? true;
+  }
   return m;
 }
 

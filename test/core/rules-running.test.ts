@@ -1,0 +1,103 @@
+import { strict as assert } from 'node:assert';
+import { checkBpmn } from '../../server/src/core/check';
+import type { CoreDiagnostic } from '../../server/src/core/diagnostics';
+import { readBpmn } from '../../server/src/core/bpmn/reader';
+import { executionFacts } from '../../server/src/core/bpmn/execution';
+import { readUml } from '../../server/src/core/uml/reader';
+import { bpmnFile, link, marked, paperModel, umlModel } from '../helpers';
+
+const PAPER = readUml(paperModel());
+
+function check(src: string, options: { knownProcessIds?: Set<string>; model?: ReturnType<typeof readUml> } = {}) {
+  const { text, spans } = marked(src);
+  const diags = checkBpmn(readBpmn(text), options.model ?? PAPER, { knownProcessIds: options.knownProcessIds }).diagnostics;
+  return { diags, spans };
+}
+
+const at = (diags: CoreDiagnostic[], code: string) => diags.filter((d) => d.code === code).map((d) => d.span);
+
+describe('rules for running the process (valid and invalid examples, exact ranges)', () => {
+  it('unknown-called-element: at calledElement (and Zeebe’s processId); quiet when the process is known or the workspace unknown', () => {
+    const body = `${link('Application')}
+    <bpmn:callActivity id="c1" calledElement="⟪Missing⟫"/>
+    <bpmn:callActivity id="c2" calledElement="Known"/>
+    <bpmn:callActivity id="c3" calledElement="\${dynamic}"/>
+    <bpmn:callActivity id="c4"><bpmn:extensionElements><zeebe:calledElement xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" processId="⟪Gone⟫"/></bpmn:extensionElements></bpmn:callActivity>
+    ⟪<bpmn:callActivity id="c5">⟫</bpmn:callActivity>`;
+    const { diags, spans } = check(bpmnFile(body), { knownProcessIds: new Set(['Known', 'Process_1']) });
+    assert.deepEqual(at(diags, 'unknown-called-element'), spans);
+    const quiet = check(bpmnFile(body.replace(/⟪<bpmn:callActivity id="c5">⟫<\/bpmn:callActivity>/, '')));
+    assert.deepEqual(at(quiet.diags, 'unknown-called-element'), [], 'without knowing the workspace, only what is certainly wrong');
+  });
+
+  it('engine-unsupported: a complex gateway, a conditional event, a script condition; none in a process nobody serves', () => {
+    const body = `${link('Application')}
+    ⟪<bpmn:complexGateway id="cg">⟫</bpmn:complexGateway>
+    <bpmn:intermediateCatchEvent id="ce">⟪<bpmn:conditionalEventDefinition>⟫<bpmn:condition>\${x}</bpmn:condition></bpmn:conditionalEventDefinition></bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f" sourceRef="cg" targetRef="ce">⟪<bpmn:conditionExpression language="groovy">⟫x == 1</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="g" sourceRef="cg" targetRef="ce"><bpmn:conditionExpression>\${ok}</bpmn:conditionExpression></bpmn:sequenceFlow>`;
+    const { diags, spans } = check(bpmnFile(body));
+    assert.deepEqual(at(diags, 'engine-unsupported'), spans);
+    assert.deepEqual(at(check(bpmnFile(body.replace(link('Application'), ''))).diags, 'engine-unsupported'), []);
+  });
+
+  it('unlinked-user-task: at the task of a linked process', () => {
+    const { diags, spans } = check(bpmnFile(`${link('Application')}
+    ⟪<bpmn:userTask id="t1" name="sign">⟫</bpmn:userTask>
+    <bpmn:userTask id="t2">${link('Decision')}</bpmn:userTask>
+    <bpmn:serviceTask id="s1"/>`));
+    assert.deepEqual(at(diags, 'unlinked-user-task'), spans);
+    assert.match(diags.find((d) => d.code === 'unlinked-user-task')!.message, /'sign' \(t1\).*cannot complete it/);
+    assert.deepEqual(at(check(bpmnFile('<bpmn:userTask id="t1"/>')).diags, 'unlinked-user-task'), [], 'not in an unlinked process');
+  });
+
+  it('shared-variable-name: information naming both resources, once, at the second link', () => {
+    const model = readUml(
+      umlModel({ Application: { product: 'String' }, Review: { approved: 'Boolean' }, Approval: { approved: 'Boolean', businessKey: 'String' } }, [
+        ['Application', 'Review', '0..*'],
+        ['Application', 'Approval', '0..1'],
+      ]),
+    );
+    const { diags, spans } = check(
+      bpmnFile(`${link('Application')}
+    <bpmn:userTask id="r" name="review"><bpmn:standardLoopCharacteristics/>${link('Review')}</bpmn:userTask>
+    <bpmn:userTask id="a" name="approve">${link('⟪Approval⟫', false)}</bpmn:userTask>
+    <bpmn:userTask id="a2" name="approve again">${link('Approval')}</bpmn:userTask>`),
+      { model },
+    );
+    const found = diags.filter((d) => d.code === 'shared-variable-name');
+    assert.deepEqual(found.map((d) => d.severity), ['information', 'information']);
+    assert.deepEqual([...new Set(found.map((d) => JSON.stringify(d.span)))], spans.map((s) => JSON.stringify(s)));
+    assert.deepEqual(found.map((d) => d.message).sort(), [
+      "Approval writes the process variable 'businessKey': it overwrites the business key variable",
+      "Review and Approval both write the process variable 'approved': the last write wins",
+    ]);
+    assert.deepEqual(at(check(bpmnFile(`${link('Application')}<bpmn:userTask id="e">${link('Decision')}</bpmn:userTask>`)).diags, 'shared-variable-name'), []);
+  });
+
+  it('execution facts: call mappings (Camunda and Zeebe), what service-like tasks would call', () => {
+    const doc = readBpmn(
+      bpmnFile(`
+    <bpmn:callActivity id="c" calledElement="Sub"><bpmn:extensionElements xmlns:camunda="http://camunda.org/schema/1.0/bpmn">
+      <camunda:in source="a" target="b"/><camunda:in sourceExpression="\${x + 1}" target="y"/><camunda:in businessKey="#{execution.processBusinessKey}"/>
+      <camunda:out variables="all"/></bpmn:extensionElements></bpmn:callActivity>
+    <bpmn:callActivity id="z"><bpmn:extensionElements xmlns:zeebe="http://camunda.org/schema/zeebe/1.0">
+      <zeebe:calledElement processId="Sub" propagateAllChildVariables="false"/><zeebe:ioMapping><zeebe:input source="=a" target="b"/><zeebe:output source="=r" target="s"/></zeebe:ioMapping>
+    </bpmn:extensionElements></bpmn:callActivity>
+    <bpmn:serviceTask id="s" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" camunda:class="org.example.Mail"/>
+    <bpmn:serviceTask id="t"><bpmn:extensionElements><zeebe:taskDefinition xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" type="mail"/></bpmn:extensionElements></bpmn:serviceTask>`),
+    );
+    const f = executionFacts(doc);
+    assert.deepEqual(f.callMappings.get('c'), {
+      ins: [{ target: 'b', source: 'a' }, { target: 'y', sourceExpression: '${x + 1}' }],
+      outs: [],
+      allIn: false,
+      allOut: true,
+      businessKey: '#{execution.processBusinessKey}',
+    });
+    assert.deepEqual(f.callMappings.get('z'), { ins: [{ target: 'b', sourceExpression: '=a' }], outs: [{ target: 's', sourceExpression: '=r' }], allIn: true, allOut: false }, 'Zeebe propagates parent variables by default');
+    assert.equal(doc.processes[0].activities.find((a) => a.id === 'z')!.calledElement, 'Sub');
+    assert.equal(f.implementation.get('s'), 'camunda:class org.example.Mail');
+    assert.equal(f.implementation.get('t'), "zeebe:taskDefinition type 'mail'");
+  });
+});
