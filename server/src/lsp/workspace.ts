@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { analyze } from '../core/analysis';
+import type { BpmnDocument } from '../core/bpmn/model';
 import { readBpmn } from '../core/bpmn/reader';
 import { checkModel, diagnosticsOf } from '../core/check';
 import type { CoreDiagnostic } from '../core/diagnostics';
@@ -41,6 +42,17 @@ export function pathToUri(p: string): string {
  * The server's view of the workspace: open buffers win over files on disk; models and the model each
  * BPMN file uses are cached and dropped when a watched file or an open model changes.
  */
+interface CallFacts {
+  ids: string[];
+  /** kept only when the file has a call activity (rules need its call sites) */
+  doc?: BpmnDocument;
+}
+
+function callFactsOf(doc: BpmnDocument): CallFacts {
+  const calls = doc.processes.some((p) => p.activities.some((a) => a.kind === 'callActivity'));
+  return { ids: doc.processes.map((p) => p.id), ...(calls ? { doc } : {}) };
+}
+
 export class Workspace {
   folders: string[] = [];
   /** `bpmnResourceApi.model`, relative to the first workspace folder */
@@ -50,6 +62,8 @@ export class Workspace {
   private readonly modelFor = new Map<string, string | undefined>();
   private readonly analyzed = new Map<string, AnalyzedBpmn>();
   private bpmnFiles: string[] | undefined;
+  /** BPMN files on disk as far as calls need them: their process ids, and the document when it calls (cleared when the file changes) */
+  private readonly callFactsOnDisk = new Map<string, CallFacts>();
 
   setOpen(doc: OpenText): void {
     this.open.set(doc.uri, doc);
@@ -79,7 +93,10 @@ export class Workspace {
   fileChanged(uri: string): void {
     if (isModelFile(uri)) this.invalidateModel(uri);
     if (uri.endsWith('bpmn-resource-api.json') || isModelFile(uri)) this.modelFor.clear();
-    if (isBpmnFile(uri)) this.bpmnFiles = undefined;
+    if (isBpmnFile(uri)) {
+      this.bpmnFiles = undefined;
+      this.callFactsOnDisk.delete(uri);
+    }
     this.analyzed.clear();
   }
 
@@ -148,10 +165,53 @@ export class Workspace {
     const modelUri = this.modelUriFor(uri);
     const loaded = modelUri ? this.loadModel(modelUri) : undefined;
     const doc = readBpmn(text);
-    const analysis = analyze(doc, loaded?.model, { modelLabel: modelUri ? path.basename(uriToPath(modelUri) ?? modelUri) : undefined, tree: loaded?.tree });
+    const options = { modelLabel: modelUri ? path.basename(uriToPath(modelUri) ?? modelUri) : undefined, tree: loaded?.tree };
+    let analysis = analyze(doc, loaded?.model, options);
+    // Other files matter only when this one calls out of itself, or its process is linked to a child
+    // resource (then a caller elsewhere makes it legitimate): the common case reads nothing more.
+    const called = [...analysis.processResource.values()].some((r) => r.parent);
+    if (called || this.callsOutside(doc)) {
+      const around = this.callFacts(uri);
+      const callers = around.flatMap((f) => (f.doc ? [f.doc] : []));
+      analysis = analyze(doc, loaded?.model, {
+        ...options,
+        knownProcessIds: new Set([...doc.processes.map((p) => p.id), ...around.flatMap((f) => f.ids)]),
+        workspace: callers.length ? [doc, ...callers] : undefined,
+      });
+    }
     const result: AnalyzedBpmn = { uri, version, text, index: new LineIndex(text), analysis, model: loaded?.source };
     this.analyzed.set(uri, result);
     return result;
+  }
+
+  private callsOutside(doc: BpmnDocument): boolean {
+    const local = new Set(doc.processes.map((p) => p.id));
+    return doc.processes.some((p) => p.activities.some((a) => a.calledElement !== undefined && !local.has(a.calledElement)));
+  }
+
+  /** Process ids and calling documents of every other BPMN file of the workspace (open buffers over disk). */
+  private callFacts(self: string): CallFacts[] {
+    const out: CallFacts[] = [];
+    for (const uri of this.allBpmnUris()) {
+      if (uri === self) continue;
+      const open = this.open.get(uri);
+      if (open) {
+        out.push(callFactsOf(readBpmn(open.text)));
+        continue;
+      }
+      let facts = this.callFactsOnDisk.get(uri);
+      if (!facts) {
+        const p = uriToPath(uri);
+        try {
+          facts = p ? callFactsOf(readBpmn(decodeXml(fs.readFileSync(p)).text)) : { ids: [] };
+        } catch {
+          facts = { ids: [] }; // unreadable: defines nothing
+        }
+        this.callFactsOnDisk.set(uri, facts);
+      }
+      out.push(facts);
+    }
+    return out;
   }
 
   bpmnDiagnostics(a: AnalyzedBpmn): CoreDiagnostic[] {
