@@ -3,12 +3,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EXAMPLE, ROOT } from '../helpers';
+import { EXAMPLE, FIXTURES, ROOT } from '../helpers';
 import { FacadeHarness } from './harness';
 
 /** Runs `serve` as its own process and resolves with its URL once it prints `listening on`. */
-function spawnServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'bpmn-resource-api.js'), 'serve', path.join(EXAMPLE, 'application.bpmn'), '--port', '0', '--data-dir', dataDir], {
+function spawnServer(dataDir: string, bpmn = path.join(EXAMPLE, 'application.bpmn')): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'bpmn-resource-api.js'), 'serve', bpmn, '--port', '0', '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {
@@ -119,6 +119,38 @@ describe('facade: durable state', () => {
     } finally {
       second.child.kill('SIGTERM');
       await new Promise((r) => second.child.once('exit', r));
+    }
+  });
+
+  it('a timer fires at its time after the server was killed with SIGKILL (due times are in the instance file)', async function () {
+    this.timeout(30000);
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-kill-timer-'));
+    const bpmn = path.join(FIXTURES, 'process-data', 'timers.bpmn');
+    const waiting = async (url: string) => ((await call(`${url}/application/k1`, 'GET')).body._process.waiting as Array<{ activityId: string }>).map((w) => w.activityId);
+    const poll = async (url: string, id: string) => {
+      const end = Date.now() + 10000;
+      while (!(await waiting(url)).includes(id)) {
+        if (Date.now() > end) throw new Error(`never reached ${id}: ${await waiting(url)}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    };
+    const first = await spawnServer(dataDir, bpmn);
+    try {
+      assert.equal((await call(`${first.url}/application`, 'POST', { businessKey: 'k1', escalateAfter: 'PT1.5S' })).status, 201);
+      await poll(first.url, 'Evaluate');
+    } finally {
+      const exited = new Promise((r) => first.child.once('exit', r));
+      first.child.kill('SIGKILL');
+      await exited;
+    }
+    const started = Date.now();
+    const second = await spawnServer(dataDir, bpmn);
+    try {
+      assert.deepEqual(await waiting(second.url), ['Evaluate'], 'the boundary timer is not due yet');
+      await poll(second.url, 'Escalate');
+      assert.ok(Date.now() - started < 8000);
+    } finally {
+      second.child.kill('SIGTERM');
     }
   });
 });
