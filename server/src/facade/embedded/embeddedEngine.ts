@@ -289,7 +289,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
   /** Records engine state, waiting activities and timers, writes the file (fsync), then updates the caches and the scheduler. */
   private async persist(rec: StoredInstance, live: Live | undefined): Promise<void> {
     if (live) {
-      const completed = live.engine.state !== 'running';
+      const completed = live.engine.state !== 'running' || this.onlyStrayFlows(rec, live);
       rec.waiting = completed ? [] : this.waitingOf(live.execution, live.runtime);
       rec.timers = completed ? [] : [...live.runtime.timers.values()].map((t) => ({ dueAt: t.dueAt, elementId: t.elementId, executionId: t.executionId }));
       if (completed) {
@@ -305,6 +305,21 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
     if (live && rec.state === 'active') this.live.set(rec.businessKey, live);
     else this.live.delete(rec.businessKey);
     this.scheduler.schedule(rec.businessKey, rec.state === 'active' && !rec.incident ? earliest(rec) : undefined);
+  }
+
+  /**
+   * bpmn-engine's dead-path handling can leave a token on a sequence flow whose target has already
+   * gone on (an exclusive merge that gets one taken and one discarded inbound passes both to a
+   * parallel join, which completes and then waits on the stray one). Nothing can move such an
+   * instance; Camunda ends it. So does this adapter, with a log line.
+   */
+  private onlyStrayFlows(rec: StoredInstance, live: Live): boolean {
+    if (live.runtime.timers.size) return false;
+    const postponed = live.execution.getPostponed();
+    if (!postponed.length || postponed.some((a) => a.type !== 'bpmn:SequenceFlow')) return false;
+    this.log(`[${rec.businessKey}] only stray tokens are left on ${postponed.map((a) => a.id).join(', ')} (bpmn-engine); the instance ends, as on Camunda`);
+    void live.engine.stop();
+    return true;
   }
 
   private async load(key: string): Promise<StoredInstance | undefined> {

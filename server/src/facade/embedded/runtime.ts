@@ -250,7 +250,7 @@ export class InstanceRuntime {
     if (k) this.calledEnvironments.set(activity.environment, k);
   }
 
-  private extension(activity: EngineActivity, context: EngineContext): { activate(msg: { content: ActivityContent }): void; deactivate(): void } | undefined {
+  private extension(activity: EngineActivity, context: EngineContext): { activate(msg: { content: ActivityContent; fields?: { routingKey?: string } }): void; deactivate(): void } | undefined {
     if (activity.type === 'bpmn:Process') return undefined;
     const impl = this.host.implementation.get(activity.id);
     const call = activity.type === 'bpmn:CallActivity' ? this.host.callMappings.get(activity.id) : undefined;
@@ -258,6 +258,8 @@ export class InstanceRuntime {
     return {
       activate: (msg) => {
         this.noteCalledEnvironment(activity, context);
+        // bpmn-elements activates extensions of discarded activities too (the branch not taken).
+        if (msg.fields?.routingKey === 'run.discard') return;
         if (!call && !(impl && activity.type !== 'bpmn:ScriptTask')) return;
         if (impl && !call) {
           this.host.log(`${this.label(activity.id)} passes through (would call ${impl})`);

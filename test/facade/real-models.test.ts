@@ -1,0 +1,320 @@
+/**
+ * Real executable process models, written by others (Camunda 7 and 8 examples, Flowable examples; the
+ * shared corpus's copies, provenance in test/fixtures/corpus/MANIFEST.tsv), annotated here at test time
+ * with linkedResource and given a UML model each, then driven through the facade over real HTTP along
+ * their paths. The files themselves are not changed in the repository: the annotation is this test's.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { attrValue, scanXml, type XmlElement } from '../../server/src/core/xml/scanner';
+import { FIXTURES, umlModel, type ClassSpec } from '../helpers';
+import { FacadeHarness } from './harness';
+
+const CORPUS = path.join(FIXTURES, 'corpus', 'bpmn');
+
+/** Inserts `<linkedResource name>` into the extensionElements of the given elements (creating them where missing). */
+export function annotate(xml: string, links: Record<string, string>): string {
+  const doc = scanXml(xml);
+  const edits: Array<{ at: number; end?: number; text: string }> = [];
+  const visit = (el: XmlElement) => {
+    const id = attrValue(el, 'id');
+    if (id && links[id]) {
+      const p = el.prefix ? `${el.prefix}:` : '';
+      const tag = `<linkedResource name="${links[id]}" />`;
+      const ext = el.children.find((c) => c.local === 'extensionElements');
+      if (ext) edits.push({ at: ext.startTagEnd, text: tag });
+      else if (xml.slice(el.start, el.startTagEnd).endsWith('/>')) edits.push({ at: el.startTagEnd - 2, end: el.startTagEnd, text: `><${p}extensionElements>${tag}</${p}extensionElements></${el.name}>` });
+      else edits.push({ at: el.startTagEnd, text: `<${p}extensionElements>${tag}</${p}extensionElements>` });
+    }
+    el.children.forEach(visit);
+  };
+  if (doc.root) visit(doc.root);
+  const missing = Object.keys(links).filter((id) => !xml.includes(`id="${id}"`));
+  if (missing.length) throw new Error(`no elements ${missing.join(', ')}`);
+  let out = xml;
+  for (const e of edits.sort((a, b) => b.at - a.at)) out = out.slice(0, e.at) + e.text + out.slice(e.end ?? e.at);
+  return out;
+}
+
+type Step =
+  | { start: Record<string, unknown>; status?: number }
+  | { message: string; body: Record<string, unknown>; status?: number }
+  | { put: string; body: Record<string, unknown> };
+
+interface Path {
+  name: string;
+  steps: Step[];
+  /** the pass-through log lines that show the branch taken */
+  passes?: string[];
+  skips?: string[];
+}
+
+interface Case {
+  title: string;
+  files: string[];
+  /** extra BPMN files of our own (a called process) */
+  own?: Record<string, string>;
+  links: Record<string, string>;
+  classes: Record<string, ClassSpec>;
+  associations: Array<[string, string, string]>;
+  root: string;
+  paths: Path[];
+}
+
+const S = (n: string) => `sid-${n}`;
+
+const CASES: Case[] = [
+  {
+    title: 'Camunda 7 · TwitterDemoProcess (#{approved} after a review)',
+    files: ['camunda-examples-TwitterDemoProcess.bpmn'],
+    links: { TwitterDemoProcess: 'Tweet', user_task_review_tweet: 'Review' },
+    classes: { Tweet: { content: 'String' }, Review: { approved: 'Boolean' } },
+    associations: [['Tweet', 'Review', '0..1']],
+    root: 'tweet',
+    paths: [
+      { name: 'approved', steps: [{ start: { content: 'hello' } }, { put: 'review', body: { approved: true } }], passes: ['service_task_publish_on_twitter'], skips: ['service_task_send_rejection_notification'] },
+      { name: 'rejected', steps: [{ start: { content: 'spam' } }, { put: 'review', body: { approved: false } }], passes: ['service_task_send_rejection_notification'], skips: ['service_task_publish_on_twitter'] },
+    ],
+  },
+  {
+    title: 'Camunda 7 · job announcement publication (parallel branches, #{twitter} / #{facebook} from start data)',
+    files: ['camunda-examples-job-announcement-publication.bpmn'],
+    links: { 'camunda-testing-job-announcement-publication': 'Announcement' },
+    classes: { Announcement: { twitter: 'Boolean', facebook: 'Boolean' } },
+    associations: [],
+    root: 'announcement',
+    paths: [
+      { name: 'Twitter only', steps: [{ start: { twitter: true, facebook: false } }], passes: ['publish_announcement_website', 'publish_announcement_twitter'], skips: ['publish_announcement_facebook'] },
+      { name: 'Facebook only', steps: [{ start: { twitter: false, facebook: true } }], passes: ['publish_announcement_facebook'], skips: ['publish_announcement_twitter'] },
+    ],
+  },
+  {
+    title: 'Camunda 7 · message start event',
+    files: ['camunda-examples-message-start-process.bpmn'],
+    links: { Message_Start_Process: 'Request', UserTask_1: 'Work' },
+    classes: { Request: { topic: 'String' }, Work: { done: 'Boolean' } },
+    associations: [['Request', 'Work', '0..1']],
+    root: 'request',
+    paths: [
+      { name: 'started by the message, generated key', steps: [{ message: 'instantiationMessage', body: { topic: 'a' }, status: 201 }, { put: 'work', body: { done: true } }] },
+      { name: 'started by the message with a business key', steps: [{ message: 'instantiationMessage', body: { businessKey: 'given', topic: 'b' }, status: 201 }, { put: 'work', body: { done: false } }] },
+    ],
+  },
+  {
+    title: 'Camunda 7 · call activity (main process of the multi-tenancy example) into a called process of our own',
+    files: ['camunda-examples-mainProcess-callActivity.bpmn'],
+    own: {
+      'sub-process.bpmn': `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="Defs_sub" targetNamespace="t">
+  <bpmn:process id="subProcess" isExecutable="true">
+    <bpmn:extensionElements><linkedResource name="Case" /></bpmn:extensionElements>
+    <bpmn:startEvent id="S"/><bpmn:userTask id="Check" name="check"><bpmn:extensionElements><linkedResource name="Check" /></bpmn:extensionElements></bpmn:userTask>
+    <bpmn:exclusiveGateway id="Ok" name="ok?"/><bpmn:userTask id="Fix" name="fix"><bpmn:extensionElements><linkedResource name="Fix" /></bpmn:extensionElements></bpmn:userTask>
+    <bpmn:endEvent id="E1"/><bpmn:endEvent id="E2"/>
+    <bpmn:sequenceFlow id="a" sourceRef="S" targetRef="Check"/><bpmn:sequenceFlow id="b" sourceRef="Check" targetRef="Ok"/>
+    <bpmn:sequenceFlow id="c" sourceRef="Ok" targetRef="E1"><bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">\${ok and priority == 'low'}</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="d" sourceRef="Ok" targetRef="Fix"><bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">\${not ok or priority != 'low'}</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="e" sourceRef="Fix" targetRef="E2"/>
+  </bpmn:process>
+</bpmn:definitions>
+`,
+    },
+    links: { mainProcess: 'Case' },
+    classes: { Case: { priority: 'String' }, Check: { ok: 'Boolean' }, Fix: { note: 'String' } },
+    associations: [
+      ['Case', 'Check', '0..1'],
+      ['Case', 'Fix', '0..1'],
+    ],
+    root: 'case',
+    paths: [
+      { name: 'checked ok (the caller’s priority reaches the called process)', steps: [{ start: { priority: 'low' } }, { put: 'check', body: { ok: true } }] },
+      { name: 'needs a fix', steps: [{ start: { priority: 'high' } }, { put: 'check', body: { ok: true } }, { put: 'fix', body: { note: 'done' } }] },
+    ],
+  },
+  {
+    title: 'Flowable · loan (three outcomes of a review, an advanced review)',
+    files: ['flowable-examples-loan.bpmn'],
+    links: {
+      loan: 'Loan',
+      [S('E499C4FD-601A-428B-8A94-53A4702BCA5A')]: 'Details',
+      [S('9C9AE870-0DA8-4D3A-8F71-E93EC9AB70BD')]: 'LoanReview',
+      [S('E2AD03B5-E29D-4118-851B-3FEB4A2DF9AD')]: 'AdvancedReview',
+      [S('786BC734-A9A0-419D-87AD-DF3EAA269671')]: 'Acceptance',
+      [S('8197ACA7-AF91-42B2-AD61-38AC56434D4D')]: 'Rejection',
+    },
+    classes: {
+      Loan: { amount: 'Integer' },
+      Details: { applicant: 'String' },
+      LoanReview: { form_loanreview_outcome: 'String' },
+      AdvancedReview: { form_advreview_outcome: 'String' },
+      Acceptance: { sent: 'Boolean' },
+      Rejection: { sent: 'Boolean' },
+    },
+    associations: [
+      ['Loan', 'Details', '0..1'],
+      ['Loan', 'LoanReview', '0..1'],
+      ['Loan', 'AdvancedReview', '0..1'],
+      ['Loan', 'Acceptance', '0..1'],
+      ['Loan', 'Rejection', '0..1'],
+    ],
+    root: 'loan',
+    paths: [
+      {
+        name: 'accepted',
+        steps: [{ start: { amount: 1000 } }, { put: 'details', body: { applicant: 'Ada' } }, { put: 'loan-review', body: { form_loanreview_outcome: 'Accept' } }, { put: 'acceptance', body: { sent: true } }],
+      },
+      {
+        name: 'considered, then rejected',
+        steps: [
+          { start: { amount: 9000 } },
+          { put: 'details', body: { applicant: 'Bob' } },
+          { put: 'loan-review', body: { form_loanreview_outcome: 'Consider' } },
+          { put: 'advanced-review', body: { form_advreview_outcome: 'Reject' } },
+          { put: 'rejection', body: { sent: true } },
+        ],
+      },
+    ],
+  },
+  {
+    title: 'Flowable · quick benchmark process (parallel user tasks in a subprocess, ${inputValid}, ${goUp}, a 3 h timer)',
+    files: ['flowable-examples-benchmark-process.bpmn'],
+    links: {
+      testProcess: 'Input',
+      [S('26AE8D7A-CE33-4712-8039-F11A9936B345')]: 'Inspection',
+      [S('DBA3')]: 'TaskA',
+      [S('D793E9E0-6150-4EAC-8DD9-6FB4B19C1061')]: 'TaskB',
+      [S('2744')]: 'TaskC',
+      [S('F662')]: 'TaskD',
+      [S('7283')]: 'Resolution',
+    },
+    classes: { Input: { inputValid: 'Boolean', goUp: 'Boolean' }, Inspection: { ok: 'Boolean' }, TaskA: { done: 'Boolean' }, TaskB: { done: 'Boolean' }, TaskC: { done: 'Boolean' }, TaskD: { done: 'Boolean' }, Resolution: { done: 'Boolean' } },
+    associations: [
+      ['Input', 'Inspection', '0..1'],
+      ['Input', 'TaskA', '0..1'],
+      ['Input', 'TaskB', '0..1'],
+      ['Input', 'TaskC', '0..1'],
+      ['Input', 'TaskD', '0..1'],
+      ['Input', 'Resolution', '0..1'],
+    ],
+    root: 'input',
+    paths: [
+      { name: 'invalid input is inspected', steps: [{ start: { inputValid: false, goUp: false } }, { put: 'inspection', body: { ok: true } }] },
+      {
+        name: 'valid input: tasks A, B, C in parallel, then D',
+        steps: [{ start: { inputValid: true, goUp: true } }, { put: 'task-a', body: { done: true } }, { put: 'task-b', body: { done: true } }, { put: 'task-c', body: { done: true } }, { put: 'task-d', body: { done: true } }],
+      },
+    ],
+  },
+  {
+    title: 'Camunda 8 · payment process (FEEL =remainingAmount > 0, Zeebe job workers pass through)',
+    files: ['camunda8-examples-payment_process.bpmn'],
+    links: { paymentProcess: 'Payment', CheckPaymentDataTask: 'PaymentCheck' },
+    classes: { Payment: { remainingAmount: 'Real' }, PaymentCheck: { errorResolved: 'Boolean' } },
+    associations: [['Payment', 'PaymentCheck', '0..*']],
+    root: 'payment',
+    paths: [
+      { name: 'credit sufficient', steps: [{ start: { remainingAmount: 0 } }], passes: ['ChargeCustomerCreditTask'], skips: ['ChargeCreditCardTask'] },
+      { name: 'credit card charged', steps: [{ start: { remainingAmount: 25.5 } }], passes: ['ChargeCustomerCreditTask', 'ChargeCreditCardTask'] },
+    ],
+  },
+  {
+    title: 'Camunda 7 · invoice payment (embedded forms; error and escalation boundaries)',
+    files: ['camunda-examples-invoicePayment.bpmn'],
+    links: { embeddedFormsBpmnEvents: 'Invoice', Task_16y91ka: 'Payment', Task_1a2twqz: 'Archive', Task_0q869n2: 'Supervision' },
+    classes: { Invoice: { amount: 'Real' }, Payment: { paid: 'Boolean' }, Archive: { done: 'Boolean' }, Supervision: { done: 'Boolean' } },
+    associations: [
+      ['Invoice', 'Payment', '0..1'],
+      ['Invoice', 'Archive', '0..1'],
+      ['Invoice', 'Supervision', '0..1'],
+    ],
+    root: 'invoice',
+    paths: [{ name: 'paid', steps: [{ start: { amount: 12 } }, { put: 'payment', body: { paid: true } }] }],
+  },
+  {
+    title: 'Camunda 7 · failed-job retry example (four service tasks)',
+    files: ['camunda-examples-retry-example.bpmn'],
+    links: { process: 'Job' },
+    classes: { Job: { name: 'String' } },
+    associations: [],
+    root: 'job',
+    paths: [{ name: 'all pass through', steps: [{ start: { name: 'x' } }], passes: ['service-fetch-data', 'service-send-data'] }],
+  },
+  {
+    title: 'Camunda 7 · XSLT script task',
+    files: ['camunda-examples-xslt-example.bpmn'],
+    links: { 'xslt-example': 'Transformation' },
+    classes: { Transformation: { input: 'String' } },
+    associations: [],
+    root: 'transformation',
+    paths: [{ name: 'the script passes through', steps: [{ start: { input: '<a/>' } }], passes: ['ScriptTask_1'] }],
+  },
+];
+
+/** Results of every path, printed after the suite (the closing note's table). */
+const table: string[] = [];
+
+describe('real process models from public examples, annotated and driven through the facade (embedded engine, real HTTP)', function () {
+  this.timeout(20000);
+  after(() => {
+    if (process.env.REAL_MODELS_TABLE) fs.writeFileSync(process.env.REAL_MODELS_TABLE, table.join('\n') + '\n');
+  });
+
+  for (const c of CASES) {
+    describe(c.title, () => {
+      const lines: string[] = [];
+      let h: FacadeHarness;
+      before(async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-real-'));
+        for (const f of c.files) fs.writeFileSync(path.join(dir, f), annotate(fs.readFileSync(path.join(CORPUS, f), 'utf8'), resolveIds(c.links, path.join(CORPUS, f))));
+        for (const [f, text] of Object.entries(c.own ?? {})) fs.writeFileSync(path.join(dir, f), text);
+        fs.writeFileSync(path.join(dir, 'resources.uml'), umlModel(c.classes, c.associations));
+        h = new FacadeHarness({ bpmnFile: dir, log: (l) => lines.push(l) });
+        await h.start();
+      });
+      after(() => h?.stop());
+
+      for (const p of c.paths) {
+        it(p.name, async () => {
+          lines.length = 0;
+          let key = '';
+          for (const s of p.steps) {
+            if ('start' in s) {
+              const r = await h.req('POST', `/${c.root}`, s.start);
+              assert.equal(r.status, s.status ?? 201, r.text);
+              key = decodeURIComponent(r.headers.get('location')!.split('/').pop()!);
+            } else if ('message' in s) {
+              const r = await h.req('POST', `/messages/${s.message}`, s.body);
+              assert.equal(r.status, s.status ?? 200, r.text);
+              key = r.body.businessKey;
+            } else {
+              const r = await h.req('PUT', `/${c.root}/${key}/${s.put}`, s.body);
+              assert.equal(r.status, 200, `${s.put}: ${r.text}`);
+            }
+          }
+          const root = (await h.req('GET', `/${c.root}/${key}`)).body;
+          assert.equal(root._process.state, 'completed', JSON.stringify(root._process));
+          for (const id of p.passes ?? []) assert.ok(lines.some((l) => l.includes(` ${id} `)), `${id} passed through: ${lines.join(' | ')}`);
+          for (const id of p.skips ?? []) assert.ok(!lines.some((l) => l.includes(` ${id} `)), `${id} must not run on this path`);
+          table.push(`| ${c.title} | ${p.name} | ${p.steps.length} request${p.steps.length === 1 ? '' : 's'} | completed |`);
+        });
+      }
+    });
+  }
+});
+
+/** Flowable's ids are long UUIDs; the cases name them by a prefix. */
+function resolveIds(links: Record<string, string>, file: string): Record<string, string> {
+  const text = fs.readFileSync(file, 'utf8');
+  const out: Record<string, string> = {};
+  for (const [id, r] of Object.entries(links)) {
+    if (text.includes(`id="${id}"`)) out[id] = r;
+    else {
+      const m = new RegExp(`id="(${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[^"]*)"`).exec(text);
+      if (!m) throw new Error(`${path.basename(file)}: no element ${id}`);
+      out[m[1]] = r;
+    }
+  }
+  return out;
+}
