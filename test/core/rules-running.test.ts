@@ -35,7 +35,9 @@ describe('rules for running the process (valid and invalid examples, exact range
     ⟪<bpmn:complexGateway id="cg">⟫</bpmn:complexGateway>
     <bpmn:intermediateCatchEvent id="ce">⟪<bpmn:conditionalEventDefinition>⟫<bpmn:condition>\${x}</bpmn:condition></bpmn:conditionalEventDefinition></bpmn:intermediateCatchEvent>
     <bpmn:sequenceFlow id="f" sourceRef="cg" targetRef="ce">⟪<bpmn:conditionExpression language="groovy">⟫x == 1</bpmn:conditionExpression></bpmn:sequenceFlow>
-    <bpmn:sequenceFlow id="g" sourceRef="cg" targetRef="ce"><bpmn:conditionExpression>\${ok}</bpmn:conditionExpression></bpmn:sequenceFlow>`;
+    <bpmn:sequenceFlow id="g" sourceRef="cg" targetRef="ce"><bpmn:conditionExpression>\${ok}</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:startEvent id="t"><bpmn:timerEventDefinition>⟪<bpmn:timeCycle>⟫0/5 0/1 * 1/1 * ?</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:startEvent>
+    <bpmn:startEvent id="t2"><bpmn:timerEventDefinition><bpmn:timeCycle>R3/PT10M</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:startEvent>`;
     const { diags, spans } = check(bpmnFile(body));
     assert.deepEqual(at(diags, 'engine-unsupported'), spans);
     assert.deepEqual(at(check(bpmnFile(body.replace(link('Application'), ''))).diags, 'engine-unsupported'), []);

@@ -226,6 +226,16 @@ function readFlowElement(doc: BpmnDocument, el: XmlElement, facts: ExecutionFact
       }
       return;
     }
+    case 'timeCycle':
+    case 'timeDuration':
+    case 'timeDate': {
+      const v = textContent(doc.xml, el).trim();
+      // bpmn-engine reads ISO 8601 only; Camunda also takes cron expressions in timeCycle.
+      if (v && !v.startsWith('${') && !v.startsWith('#{') && !v.startsWith('=') && /\s/.test(v)) {
+        facts.gaps.push({ element: el, span: { start: el.start, end: el.startTagEnd }, message: `'${v}' looks like a cron expression: the embedded engine reads ISO 8601 timers only` });
+      }
+      return;
+    }
     case 'complexGateway':
       facts.gaps.push({ element: el, span: { start: el.start, end: el.startTagEnd }, message: 'the embedded engine (bpmn-engine) has no complex gateway' });
       return;

@@ -115,6 +115,12 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
     await this.store.init();
     // Parse the BPMN once for all instances (bpmn-engine would otherwise parse it per instance).
     this.moddleContext = await prepareModdle(this.options.sources, this.options.processId, this.zeebeCalled);
+    // bpmn-engine reads the model when an engine is made: fail at start-up, not at the first request.
+    try {
+      new Engine({ name: 'check', moddleContext: this.moddleContext });
+    } catch (e) {
+      throw new Error(`bpmn-engine cannot read the model: ${(e as Error).message}`);
+    }
     // Timers of every waiting instance, from the files: they fire after a restart too.
     for (const key of this.store.list()) {
       const rec = await this.store.read(key);
