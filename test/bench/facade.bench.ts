@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Fastify from 'fastify';
 import { startFacade } from '../../server/src/facade/start';
-import { EXAMPLE, ROOT } from '../helpers';
+import { EXAMPLE, ROOT, umlModel } from '../helpers';
 import { median, percentile } from './stats';
 
 const BPMN = path.join(EXAMPLE, 'application.bpmn');
@@ -33,7 +33,21 @@ async function facadeFlow(base: string, key: string): Promise<void> {
  * write, fsync) — the fair baseline for a facade that acknowledges only what is on disk.
  */
 async function engineFlow(moddleContext: unknown, key: string, saveTo?: string): Promise<void> {
-  const engine = new Engine({ name: key, moddleContext });
+  // The same process data as the facade's: the decision reaches the accepted? gateway as a variable.
+  // bpmn-engine's own expressions cannot read `decision.accepted` from variables, so a minimal
+  // resolver looks property paths up in them (no parsing: the baseline does the least possible).
+  const vars: Record<string, any> = { businessKey: key, product: 'car', price: 1 };
+  const expressions = {
+    resolveExpression: (t: string) => {
+      const m = /^\$\{(not )?([\w.]+)\}$/.exec(t);
+      if (!m) return t;
+      const v = m[2].split('.').reduce((o: any, k) => (o == null ? undefined : o[k]), vars);
+      return m[1] ? !v : v;
+    },
+    isExpression: (t: string) => /^\$\{/.test(t ?? ''),
+    hasExpression: (t: string) => /\$\{/.test(t ?? ''),
+  };
+  const engine = new Engine({ name: key, moddleContext, expressions });
   const ex = await engine.execute();
   const save = async () => {
     if (!saveTo) return;
@@ -59,6 +73,7 @@ async function engineFlow(moddleContext: unknown, key: string, saveTo?: string):
   };
   for (let i = 0; i < 10 && engine.state === 'running'; i++) {
     for (const w of waiting()) {
+      if ((w as { id?: string }).id === 'Activity_04bi4lp') vars.decision = { accepted: true, premium: 1 };
       ex.signal({ executionId: w.executionId });
       await save();
     }
@@ -104,8 +119,9 @@ export async function facadeBench(): Promise<Record<string, unknown>> {
   const ctx = await new BpmnModdle().fromXML(fs.readFileSync(BPMN, 'utf8'));
 
   // BENCH_FACADE_PARTS=flow,get,memory runs only some parts (the memory part takes minutes).
-  const parts = (process.env.BENCH_FACADE_PARTS ?? 'flow,get,memory').split(',');
+  const parts = (process.env.BENCH_FACADE_PARTS ?? 'flow,get,timers,memory').split(',');
   if (parts.includes('flow')) await flowBench(results, ctx);
+  if (parts.includes('timers')) results.timers = await timerBench(Number(process.env.BENCH_TIMERS ?? 1000));
   if (parts.includes('get')) await getBench(results);
   if (parts.includes('memory')) {
     const n = Number(process.env.BENCH_INSTANCES ?? 10_000);
@@ -116,7 +132,7 @@ export async function facadeBench(): Promise<Record<string, unknown>> {
 }
 
 async function flowBench(results: Record<string, unknown>, ctx: unknown): Promise<void> {
-  console.log('\n== facade: the paper’s flow (create, 2 documents, decision, approval) ==');
+  console.log('\n== facade: the paper’s flow (create, 2 documents, decision, accepted? gateway on the decision variable, approval) ==');
   const flows = 300;
   const conc = 8;
   await throughput((i) => engineFlow(ctx, `warm${i}`), 50, conc);
@@ -233,5 +249,65 @@ async function memoryBench(instances: number, nodeOptions?: string): Promise<Rec
     `[NODE_OPTIONS ${out.nodeOptions}] RSS ${out.rssStartMB} MB at start, ${out.rssWith10kWaitingMB} MB with ${instances} waiting instances (target ≤ 300 MB), created in ${out.createSeconds} s; ` +
       `write to an evicted instance p50 ${out.evictedWriteMs.p50} ms p95 ${out.evictedWriteMs.p95} ms; read of an uncached instance p50 ${out.evictedReadMs.p50} ms`,
   );
+  return out;
+}
+
+/**
+ * 1,000 instances wait on timers, all evicted from memory (8 live engines), due over a 10 s window:
+ * how late each fires (log time − due time in its file), and the process's RSS.
+ */
+async function timerBench(n: number): Promise<Record<string, unknown>> {
+  console.log(`\n== facade: ${n} evicted instances waiting on timers (due over 10 s) ==`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-timers-'));
+  fs.writeFileSync(path.join(dir, 'resources.uml'), umlModel({ Reminder: { wait: 'String' }, Answer: { text: 'String' } }, [['Reminder', 'Answer', '0..1']]));
+  fs.writeFileSync(
+    path.join(dir, 'reminders.bpmn'),
+    `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="d" targetNamespace="t">
+  <bpmn:process id="Reminders" isExecutable="true">
+    <bpmn:extensionElements><linkedResource name="Reminder" /></bpmn:extensionElements>
+    <bpmn:startEvent id="S"/>
+    <bpmn:intermediateCatchEvent id="Wait"><bpmn:timerEventDefinition><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">\${wait}</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
+    <bpmn:userTask id="Answer"><bpmn:extensionElements><linkedResource name="Answer" /></bpmn:extensionElements></bpmn:userTask>
+    <bpmn:endEvent id="E"/>
+    <bpmn:sequenceFlow id="a" sourceRef="S" targetRef="Wait"/><bpmn:sequenceFlow id="b" sourceRef="Wait" targetRef="Answer"/><bpmn:sequenceFlow id="c" sourceRef="Answer" targetRef="E"/>
+  </bpmn:process>
+</bpmn:definitions>
+`,
+  );
+  const fired = new Map<string, number>();
+  const f = await startFacade({ bpmnFile: dir, port: 0, dataDir: dataDirOn(os.tmpdir()), log: (l) => {
+    const m = /^\[([^\]]+)\] \d+ timers? fired/.exec(l);
+    if (m) fired.set(m[1], Date.now());
+  } });
+  const created = Date.now();
+  const lead = 15_000 + n * 10; // creating them takes a while; all are created before the first is due
+  const dueAt = new Map<string, number>();
+  await throughput(async (i) => {
+    const key = `t${String(i).padStart(5, '0')}`;
+    const due = created + lead + Math.floor((i * 10_000) / n);
+    dueAt.set(key, due);
+    await http(`${f.url}/reminder`, 'POST', { businessKey: key, wait: `PT${((due - Date.now()) / 1000).toFixed(3)}S` });
+  }, n, 8);
+  const createdAll = Date.now();
+  const rss = () => process.memoryUsage().rss / 1048576;
+  let rssPeak = rss();
+  const end = created + lead + 10_000 + 5_000;
+  while (fired.size < n && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 50));
+    rssPeak = Math.max(rssPeak, rss());
+  }
+  const late = [...dueAt].filter(([k]) => fired.has(k)).map(([k, d]) => fired.get(k)! - d);
+  await f.close();
+  const out = {
+    instances: n,
+    createdSeconds: +((createdAll - created) / 1000).toFixed(1),
+    createdBeforeFirstDue: createdAll < created + lead,
+    fired: fired.size,
+    lateMs: { p50: +median(late).toFixed(0), p95: +percentile(late, 95).toFixed(0), max: +Math.max(...late).toFixed(0) },
+    within1s: late.filter((x) => x <= 1000).length,
+    rssPeakMB: +rssPeak.toFixed(0),
+  };
+  console.log(`${out.fired}/${n} fired; late by p50 ${out.lateMs.p50} ms, p95 ${out.lateMs.p95} ms, max ${out.lateMs.max} ms; ${out.within1s} within 1 s of their due time (target: all); RSS peak ${out.rssPeakMB} MB (server and client in one process)`);
   return out;
 }

@@ -47,7 +47,7 @@ describe('facade: durable state', () => {
         const d = (await h.req('GET', `/application/${k}/document`)).body._embedded.document[0].documentId;
         assert.equal((await h.req('PUT', `/application/${k}/document/${d}`, { description: k, type: 'x' })).status, 200);
       }
-      assert.equal((await h.req('PUT', '/application/r0/decision', { accepted: false, premium: 0 })).status, 200);
+      assert.equal((await h.req('PUT', '/application/r0/decision', { accepted: true, premium: 0 })).status, 200);
       assert.equal((await h.req('PUT', '/application/r0/decision/approval', { approved: false })).status, 200);
       assert.equal((await h.req('GET', '/application/r0')).body._process.state, 'completed');
     } finally {

@@ -147,4 +147,16 @@ describe('facade: the paper’s flow over real HTTP (embedded bpmn-engine)', () 
     const final = (await h.req('GET', url)).body;
     assert.ok(final.description && final.type);
   });
+  it('a rejected decision ends the process at the accepted? gateway: the decision is a process variable', async () => {
+    assert.equal((await h.req('POST', '/application', { businessKey: 'app-rejected', product: 'boat', price: 1 })).status, 201);
+    for (const d of (await h.req('GET', '/application/app-rejected/document')).body._embedded.document) {
+      assert.equal((await h.req('PUT', `/application/app-rejected/document/${d.documentId}`, { description: 'x', type: 'y' })).status, 200);
+    }
+    assert.equal((await h.req('PUT', '/application/app-rejected/decision', { accepted: false, premium: 0 })).status, 200);
+    const root = await h.req('GET', '/application/app-rejected');
+    assert.equal(root.body._process.state, 'completed');
+    const approval = await h.req('PUT', '/application/app-rejected/decision/approval', { approved: true });
+    assert.equal(approval.status, 409);
+    assert.match(approval.body.detail, /the process has ended/);
+  });
 });

@@ -374,10 +374,12 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
         live.execution = await live.engine.resume();
       }
       const l = live;
+      const due = rec.timers.filter((t) => t.dueAt <= Date.now());
+      // An evicted engine fires its overdue timers while it resumes; one in memory fires them here.
       await this.run(l, next, async () => {
-        const fired = l.runtime.fireDue(Date.now());
-        if (fired) this.log(`[${rec.businessKey}] ${fired} timer${fired === 1 ? '' : 's'} fired`);
+        l.runtime.fireDue(Date.now());
       });
+      if (due.length) this.log(`[${rec.businessKey}] ${due.length} timer${due.length === 1 ? '' : 's'} fired (${due.map((t) => t.elementId ?? '?').join(', ')})`);
       return next;
     } catch (e) {
       const err = e as EngineError;
