@@ -1,5 +1,6 @@
 import type { ApiModel, ApiResource } from './api';
 import { classSchema, type JsonSchema } from './schemas';
+import { collectionMethods, possibleItemMethods } from './representation';
 import { packageVersion } from '../node/version';
 
 /** OpenAPI 3.1 of the facade, generated from the same models as the routes. */
@@ -48,23 +49,26 @@ export function buildOpenApi(api: ApiModel, options: { token?: boolean } = {}): 
     const item: Record<string, unknown> = { parameters: params(r.uri) };
     const acts = res.activities.map((a) => a.name ?? a.id).join(', ');
     item.get = { operationId: `get${name(res)}`, summary: `Read ${r.name} (any time)`, responses: { '200': hal(res, r.name), '304': { description: 'not modified' }, '404': problem('no such instance or item') } };
-    if (res.activities.length) {
+    const methods = possibleItemMethods(res);
+    if (methods.includes('PUT')) {
       item.put = {
         operationId: `replace${name(res)}`,
         summary: `Replace ${r.name} and complete the active activity (${acts})`,
         parameters: [ifMatch],
         requestBody: body(res, 'application/json'),
-        responses: { '200': hal(res, 'written; the activity is completed'), '400': problem('invalid body'), '404': problem('not found'), '409': problem('no linked activity is active'), '412': problem('stale ETag'), '413': problem('body too large') },
+        responses: { '200': hal(res, 'written; the activity is completed'), '400': problem('invalid body'), '404': problem('not found'), '409': problem('no linked activity is active'), '412': problem('stale ETag'), '413': problem('body too large'), '415': problem('not JSON'), '422': problem('the process cannot take this write (a condition or expression fails); nothing was written') },
       };
+    }
+    if (methods.includes('PATCH')) {
       item.patch = {
         operationId: `patch${name(res)}`,
         summary: `Save part of ${r.name}; the activity stays active (${acts})`,
         parameters: [ifMatch],
         requestBody: body(res, 'application/merge-patch+json'),
-        responses: { '200': hal(res, 'saved'), '400': problem('invalid body'), '404': problem('not found'), '409': problem('no linked activity is active'), '412': problem('stale ETag') },
+        responses: { '200': hal(res, 'saved'), '400': problem('invalid body'), '404': problem('not found'), '409': problem('no linked activity is active'), '412': problem('stale ETag'), '415': problem('not JSON') },
       };
     }
-    if (res.isRoot) {
+    if (methods.includes('DELETE')) {
       item.delete = { operationId: `delete${name(res)}`, summary: 'Delete the process instance', responses: { '204': { description: 'deleted' }, '404': problem('not found') } };
     }
     paths[r.uri] = item;
@@ -83,7 +87,7 @@ export function buildOpenApi(api: ApiModel, options: { token?: boolean } = {}): 
           : {}),
         responses: { '200': { description: 'the collection', content: { 'application/hal+json': { schema: { type: 'object' } } } }, '404': problem('not found') },
       };
-      if (res.isRoot) {
+      if (collectionMethods(res).includes('POST')) {
         const data = classSchema(api.model, r.cls);
         coll.post = {
           operationId: `start${name(res)}`,
@@ -92,7 +96,7 @@ export function buildOpenApi(api: ApiModel, options: { token?: boolean } = {}): 
             required: false,
             content: { 'application/json': { schema: { ...data, properties: { businessKey: { type: 'string' }, ...(data.properties as object) } } } },
           },
-          responses: { '201': { ...hal(res, 'started'), headers: { Location: { schema: { type: 'string' } } } }, '400': problem('invalid body'), '409': problem('business key in use') },
+          responses: { '201': { ...hal(res, 'started'), headers: { Location: { schema: { type: 'string' } } } }, '400': problem('invalid body'), '409': problem('business key in use'), '422': problem('the process cannot start with this data (a condition or expression fails)') },
         };
       }
       paths[r.collectionUri] = coll;
@@ -103,8 +107,8 @@ export function buildOpenApi(api: ApiModel, options: { token?: boolean } = {}): 
       post: {
         operationId: `message_${m.messageName.replace(/[^A-Za-z0-9_]/g, '_')}`,
         summary: `Send message '${m.messageName}' (${m.triggers.map((t) => t.kind).join(', ')})`,
-        requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', properties: { businessKey: { type: 'string' } }, additionalProperties: false } } } },
-        responses: { '200': { description: 'correlated to a waiting instance' }, '201': { description: 'started an instance' }, '404': problem('no instance waits for it') },
+        requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', description: 'businessKey correlates; the other fields become process variables', properties: { businessKey: { type: 'string' } } } } } },
+        responses: { '200': { description: 'correlated to a waiting instance' }, '201': { description: 'started an instance' }, '400': problem('invalid body'), '404': problem('no instance waits for it'), '422': problem('the process cannot take the message (a condition or expression fails)') },
       },
     };
   }
