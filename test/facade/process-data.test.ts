@@ -146,6 +146,25 @@ describe('process data: timers fire at their time, in memory and after a restart
   });
 });
 
+describe('process data: a timer that leads to a step the process cannot take', () => {
+  const lines: string[] = [];
+  const h = new FacadeHarness({ bpmnFile: path.join(PD, 'timers-broken.bpmn'), log: (l) => lines.push(l) });
+  before(() => h.start());
+  after(() => h.stop());
+
+  it('becomes an incident in _process (element and message), logged; the instance stays where it was', async () => {
+    await h.req('POST', '/application', { businessKey: 'i1', escalateAfter: 'PT1H' });
+    const root = await until(h, 'i1', (r) => !!r._process.incident);
+    assert.equal(root._process.incident.elementId, 'Gw_after');
+    assert.equal(root._process.incident.elementName, 'still wanted?');
+    assert.match(root._process.incident.message, /Cannot resolve identifier 'stillWanted'/);
+    assert.equal(root._process.state, 'active');
+    assert.ok(lines.some((l) => /\[i1\] incident: .*Gw_after/.test(l)), lines.join('\n'));
+    await h.restart();
+    assert.ok((await h.req('GET', '/application/i1')).body._process.incident, 'kept across a restart, not retried in a loop');
+  });
+});
+
 describe('process data: message bodies become variables that conditions read', () => {
   const h = new FacadeHarness({ bpmnFile: path.join(PD, 'payments.bpmn') });
   before(() => h.start());
