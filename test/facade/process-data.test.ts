@@ -146,6 +146,29 @@ describe('process data: timers fire at their time, in memory and after a restart
   });
 });
 
+describe('process data: multi-instance tasks over a collection (camunda:collection in JUEL, zeebe:loopCharacteristics in FEEL)', () => {
+  const h = new FacadeHarness({ bpmnFile: path.join(PD, 'multi-instance.bpmn') });
+  before(() => h.start());
+  after(() => h.stop());
+
+  it('one item per element of the collection, each written on its own; the sequential one offers one at a time', async () => {
+    await h.req('POST', '/application', { businessKey: 'mi', product: 'car,boat,house' });
+    const reviews = (await h.req('GET', '/application/mi/review')).body._embedded.review;
+    assert.equal(reviews.length, 3);
+    assert.ok(reviews.every((r: { _writable?: boolean }) => r._writable));
+    for (const [i, r] of reviews.entries()) {
+      assert.equal((await h.req('PUT', `/application/mi/review/${r.reviewId}`, { approved: i !== 1, comment: `r${i}` })).status, 200);
+    }
+    assert.deepEqual((await h.req('GET', '/application/mi/review')).body._embedded.review.map((r: { comment: string }) => r.comment).sort(), ['r0', 'r1', 'r2']);
+    for (let i = 0; i < 3; i++) {
+      const open = (await h.req('GET', '/application/mi/correction')).body._embedded.correction.filter((c: { _writable?: boolean }) => c._writable);
+      assert.equal(open.length, 1, 'sequential: one iteration at a time');
+      assert.equal((await h.req('PUT', `/application/mi/correction/${open[0].correctionId}`, { text: `c${i}` })).status, 200);
+    }
+    assert.equal((await h.req('GET', '/application/mi')).body._process.state, 'completed');
+  });
+});
+
 describe('process data: a timer that leads to a step the process cannot take', () => {
   const lines: string[] = [];
   const h = new FacadeHarness({ bpmnFile: path.join(PD, 'timers-broken.bpmn'), log: (l) => lines.push(l) });

@@ -296,6 +296,9 @@ function callMethod(vars: Variables, target: unknown, name: string, ...a: unknow
         return s.substring(toNumber(a[0]), a[1] === undefined ? undefined : toNumber(a[1]));
       case 'indexOf':
         return s.indexOf(String(a[0]));
+      case 'split':
+        // Java's String.split takes a regular expression; the literal separator is what models use.
+        return s.split(String(a[0])).filter((x, i, all) => x !== '' || i < all.length - 1);
     }
   }
   if (Array.isArray(target)) {

@@ -24,7 +24,8 @@ interface PostponedApi {
   id: string;
   type: string;
   executionId: string;
-  content: { parent?: { id: string; executionId: string } };
+  content: { parent?: { id: string; executionId: string }; isMultiInstance?: boolean };
+  getExecuting?: () => PostponedApi[];
   owner?: { environment: { variables: Record<string, unknown>; settings: Record<string, unknown> } };
   getPostponed?: () => PostponedApi[];
 }
@@ -404,6 +405,8 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
         if (a.type === 'bpmn:SubProcess' || a.type === 'bpmn:AdHocSubProcess' || a.type === 'bpmn:Transaction') {
           if (a.getPostponed) visit(a.getPostponed());
         }
+        // A multi-instance task lists its iterations as what it executes.
+        if (a.content.isMultiInstance && a.getExecuting) visit(a.getExecuting());
       }
     };
     visit(execution.getPostponed());
@@ -469,6 +472,7 @@ function findPostponed(execution: Execution, executionId: string): PostponedApi 
     if (seen.has(a.executionId)) continue;
     seen.add(a.executionId);
     if (a.getPostponed && (a.type === 'bpmn:SubProcess' || a.type === 'bpmn:AdHocSubProcess' || a.type === 'bpmn:Transaction')) stack.push(...a.getPostponed());
+    if (a.content.isMultiInstance && a.getExecuting) stack.push(...a.getExecuting());
   }
   return undefined;
 }

@@ -62,6 +62,27 @@ export async function prepareModdle(sources: SourceFile[], servedProcessId: stri
     if (el.$type === 'bpmn:CallActivity' && !el.calledElement && el.id && zeebeCalled.has(el.id)) el.calledElement = zeebeCalled.get(el.id);
     // An own undefined shadows a default the moddle type may give.
     if (PASS_THROUGH.has(el.$type)) el.implementation = undefined;
+    // Loop characteristics have no id, so they are reached through their activity.
+    const loop = el.loopCharacteristics as ModdleElement | undefined;
+    if (loop?.$type === 'bpmn:MultiInstanceLoopCharacteristics') collectionOf(loop);
   }
   return merged;
+}
+
+/**
+ * A multi-instance over a collection, as Camunda 7 (`camunda:collection`, `camunda:elementVariable`)
+ * and Camunda 8 (`<zeebe:loopCharacteristics inputCollection inputElement>`) write it, in the
+ * properties bpmn-engine reads (`collection`, `elementVariable`).
+ */
+function collectionOf(el: ModdleElement): void {
+  const attrs = (el.$attrs ?? {}) as Record<string, string>;
+  for (const [k, v] of Object.entries(attrs)) {
+    const local = k.slice(k.indexOf(':') + 1);
+    if (local === 'collection' && !el.collection) el.collection = v;
+    if (local === 'elementVariable' && !el.elementVariable) el.elementVariable = v;
+  }
+  const ext = el.extensionElements as { values?: ModdleElement[] } | undefined;
+  const zeebe = ext?.values?.find((v) => v.$type.endsWith(':loopCharacteristics'));
+  if (zeebe?.inputCollection && !el.collection) el.collection = zeebe.inputCollection;
+  if (zeebe?.inputElement && !el.elementVariable) el.elementVariable = zeebe.inputElement;
 }
