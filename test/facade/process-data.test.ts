@@ -169,6 +169,34 @@ describe('process data: multi-instance tasks over a collection (camunda:collecti
   });
 });
 
+describe('process data: JavaScript script conditions and script tasks run only with --allow-scripts', () => {
+  const off = new FacadeHarness({ bpmnFile: path.join(PD, 'scripts.bpmn'), log: () => undefined });
+  const on = new FacadeHarness({ bpmnFile: path.join(PD, 'scripts.bpmn'), allowScripts: true });
+  before(async () => {
+    await off.start();
+    await on.start();
+  });
+  after(async () => {
+    await off.stop();
+    await on.stop();
+  });
+
+  it('off: the script task passes through and the script condition is refused (422 naming the gateway)', async () => {
+    const r = await off.req('POST', '/application', { businessKey: 's1', price: 1500 });
+    assert.equal(r.status, 422, r.text);
+    assert.equal(r.body.element.id, 'Gw_expensive');
+    assert.match(r.body.detail, /javascript script condition is not run: scripts run only with --allow-scripts/);
+    assert.equal((await off.req('GET', '/application/s1')).status, 404, 'nothing was started');
+  });
+
+  it('on: the script sets variables (execution.setVariable, resultVariable) that the script and JUEL conditions read', async () => {
+    assert.equal((await on.req('POST', '/application', { businessKey: 'dear', price: 1500 })).status, 201);
+    assert.deepEqual(waitingAt((await on.req('GET', '/application/dear')).body), ['Evaluate']);
+    assert.equal((await on.req('POST', '/application', { businessKey: 'cheap', price: 100 })).status, 201);
+    assert.equal((await on.req('GET', '/application/cheap')).body._process.state, 'completed');
+  });
+});
+
 describe('process data: a timer that leads to a step the process cannot take', () => {
   const lines: string[] = [];
   const h = new FacadeHarness({ bpmnFile: path.join(PD, 'timers-broken.bpmn'), log: (l) => lines.push(l) });

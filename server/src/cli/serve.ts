@@ -22,6 +22,7 @@ export async function cmdServe(args: string[], io: Io): Promise<number> {
       token: { type: 'string' },
       'body-limit': { type: 'string' },
       'max-live-engines': { type: 'string' },
+      'allow-scripts': { type: 'boolean' },
     },
     1,
     'the BPMN files or folder',
@@ -39,6 +40,7 @@ export async function cmdServe(args: string[], io: Io): Promise<number> {
       token: token || undefined,
       bodyLimit: intOption(values['body-limit'], 'body-limit', 1, 1 << 30),
       maxLiveEngines: intOption(values['max-live-engines'], 'max-live-engines', 0, 100000),
+      allowScripts: values['allow-scripts'] === true,
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

@@ -21,6 +21,8 @@ export interface StartOptions {
   requestTimeout?: number;
   /** one line per engine event (pass-through tasks, timers, incidents); stderr by default */
   log?: (line: string) => void;
+  /** run JavaScript script conditions and script tasks of the model */
+  allowScripts?: boolean;
 }
 
 export interface RunningFacade {
@@ -72,6 +74,7 @@ export async function startFacade(o: StartOptions): Promise<RunningFacade> {
     dataDir,
     maxLiveEngines: o.maxLiveEngines,
     log,
+    allowScripts: o.allowScripts,
   });
   try {
     await engine.init();

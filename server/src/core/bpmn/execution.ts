@@ -50,6 +50,8 @@ export interface ExecutionFacts {
   calledElementSpan: Map<string, Span>;
   /** Zeebe writes the called process in an extension element; by activity id */
   zeebeCalledElement: Map<string, string>;
+  /** `camunda:resultVariable` of script tasks (and the like), by activity id */
+  resultVariable: Map<string, string>;
   conditions: FlowCondition[];
   gaps: EngineGap[];
 }
@@ -81,7 +83,7 @@ function extensionChildren(el: XmlElement): XmlElement[] {
 export function executionFacts(doc: BpmnDocument): ExecutionFacts {
   let facts = memo.get(doc);
   if (facts) return facts;
-  facts = { implementation: new Map(), callMappings: new Map(), calledElementSpan: new Map(), zeebeCalledElement: new Map(), conditions: [], gaps: [] };
+  facts = { implementation: new Map(), callMappings: new Map(), calledElementSpan: new Map(), zeebeCalledElement: new Map(), resultVariable: new Map(), conditions: [], gaps: [] };
   for (const p of doc.processes) for (const a of p.activities) readActivity(doc, a, facts);
   const stack: XmlElement[] = doc.xml.root ? [doc.xml.root] : [];
   while (stack.length) {
@@ -109,6 +111,8 @@ function readActivity(doc: BpmnDocument, a: BpmnActivity, facts: ExecutionFacts)
     }
     return;
   }
+  const result = extValue(el, 'resultVariable');
+  if (result) facts.resultVariable.set(a.id, result);
   const what = implementationOf(doc, el, ext, a.kind);
   if (what) facts.implementation.set(a.id, what);
 }
@@ -220,7 +224,12 @@ function readFlowElement(doc: BpmnDocument, el: XmlElement, facts: ExecutionFact
         span: { start: cond.start, end: cond.startTagEnd },
       });
       if (language && !/^(juel|feel|expression)$/i.test(language)) {
-        facts.gaps.push({ element: cond, span: { start: cond.start, end: cond.startTagEnd }, message: `a ${language} script condition runs on the embedded engine only with --allow-scripts` });
+        const js = /^(javascript|js|ecmascript)$/i.test(language);
+        facts.gaps.push({
+          element: cond,
+          span: { start: cond.start, end: cond.startTagEnd },
+          message: js ? `a ${language} script condition runs on the embedded engine only with --allow-scripts` : `a ${language} script condition cannot run on the embedded engine (JavaScript only, with --allow-scripts)`,
+        });
       } else if (!language && body.trim() === '') {
         facts.gaps.push({ element: cond, span: { start: cond.start, end: cond.startTagEnd }, message: 'an empty condition: the embedded engine cannot evaluate it' });
       }

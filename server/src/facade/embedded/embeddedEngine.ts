@@ -64,6 +64,8 @@ export interface EmbeddedOptions {
   maxCachedSnapshots?: number;
   /** one line per event worth telling the user (pass-through tasks, timers, incidents) */
   log?: (line: string) => void;
+  /** run JavaScript script conditions and script tasks */
+  allowScripts?: boolean;
 }
 
 const SETTLE_LIMIT = 10_000;
@@ -80,6 +82,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
   private readonly implementation = new Map<string, string>();
   private readonly callMappings = new Map<string, CallMappings>();
   private readonly zeebeCalled = new Map<string, string>();
+  private readonly resultVariable = new Map<string, string>();
   private readonly names = new Map<string, string>();
   private readonly scheduler: TimerScheduler;
   private readonly log: (line: string) => void;
@@ -110,6 +113,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
     for (const [k, v] of facts.implementation) this.implementation.set(k, v);
     for (const [k, v] of facts.callMappings) this.callMappings.set(k, v);
     for (const [k, v] of facts.zeebeCalledElement) this.zeebeCalled.set(k, v);
+    for (const [k, v] of facts.resultVariable) this.resultVariable.set(k, v);
   }
 
   async init(): Promise<void> {
@@ -227,8 +231,10 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
         businessKey: rec.businessKey,
         implementation: this.implementation,
         callMappings: this.callMappings,
+        resultVariable: this.resultVariable,
         elementName: (id) => this.names.get(id),
         log: this.log,
+        allowScripts: this.options.allowScripts,
       },
       rec,
     );

@@ -11,6 +11,7 @@
  * - timers that the adapter's scheduler fires, so they fire whether the engine is in memory or not;
  * - call-activity in/out mappings, and a log line for each service-like task that passes through.
  */
+import * as vm from 'node:vm';
 import type { CallMappings, VariableMapping } from '../../core/bpmn/execution';
 import { evaluateCondition, evaluateExpression, ExecutionFacade, notationOf, type Variables } from '../../core/expressions';
 
@@ -40,9 +41,15 @@ export interface RuntimeHost {
   businessKey: string;
   implementation: ReadonlyMap<string, string>;
   callMappings: ReadonlyMap<string, CallMappings>;
+  resultVariable: ReadonlyMap<string, string>;
   elementName(id: string): string | undefined;
   log(line: string): void;
+  /** run JavaScript script conditions and script tasks (`--allow-scripts`) */
+  allowScripts?: boolean;
 }
+
+const JS = /^(javascript|js|ecmascript)$/i;
+const SCRIPT_TIMEOUT_MS = 1000;
 
 /** Why the last operation failed, as far as our hooks saw it (the engine's own error says less). */
 export interface Failure {
@@ -79,7 +86,7 @@ interface EngineActivity {
   type: string;
   name?: string;
   environment: EngineEnvironment;
-  behaviour: { conditionExpression?: { body?: string; language?: string } };
+  behaviour: { conditionExpression?: { body?: string; language?: string }; scriptFormat?: string; script?: string };
   sourceId?: string;
   broker: {
     subscribeTmp(exchange: string, pattern: string, fn: (routingKey: string, message: { properties: { type?: string } }) => void, options: Record<string, unknown>): void;
@@ -168,12 +175,19 @@ export class InstanceRuntime {
       const source = activity.sourceId ?? activity.id;
       return {
         execute: (scope, cb) => {
-          if (ce.language && !/^(juel|feel|expression)$/i.test(ce.language)) {
-            const err = new Error(`a ${ce.language} script condition is not run (scripts are off on the embedded engine)`);
+          const script = ce.language && !/^(juel|feel|expression)$/i.test(ce.language);
+          if (script && !(this.host.allowScripts && JS.test(ce.language!))) {
+            const why = this.host.allowScripts ? `${ce.language} scripts cannot run here (JavaScript only)` : 'scripts run only with --allow-scripts';
+            const err = new Error(`a ${ce.language} script condition is not run: ${why}`);
             this.failure = { elementId: source, message: `flow ${activity.id}: ${err.message}` };
             return cb(err);
           }
           try {
+            if (script) {
+              const value = this.runScript(body, scope);
+              if (typeof value !== 'boolean') throw new Error(`the script condition gave ${JSON.stringify(value) ?? 'undefined'}, not a boolean`);
+              return cb(null, value);
+            }
             cb(null, evaluateCondition(body, this.scopeVariables(scope)));
           } catch (e) {
             this.failure = { elementId: source, message: `condition of flow ${activity.id} (${body.trim()}): ${(e as Error).message}` };
@@ -182,13 +196,53 @@ export class InstanceRuntime {
         },
       };
     }
-    // A script task: nothing is run locally; it completes, as service tasks do.
+    // A script task: run with --allow-scripts when it is JavaScript; else it completes, as service tasks do.
+    const format = activity.behaviour.scriptFormat ?? '';
+    const code = activity.behaviour.script;
+    if (this.host.allowScripts && JS.test(format) && code) {
+      const resultVariable = this.host.resultVariable.get(activity.id);
+      return {
+        execute: (scope, cb) => {
+          try {
+            const result = this.runScript(code, scope);
+            if (resultVariable) this.setScopeVariables(scope, { [resultVariable]: result });
+            cb(null);
+          } catch (e) {
+            this.failure = { elementId: activity.id, message: `script: ${(e as Error).message}` };
+            cb(e as Error);
+          }
+        },
+      };
+    }
     return {
       execute: (_scope, cb) => {
         this.host.log(`${this.label(activity.id)} passes through (would run ${this.host.implementation.get(activity.id) ?? 'a script'})`);
         cb(null);
       },
     };
+  }
+
+  /**
+   * Runs a JavaScript script of the model (only with --allow-scripts: node:vm keeps the script away
+   * from this module's scope and stops it after a second, but it is no security boundary, which is why
+   * scripts are off unless the user says so). Variables are globals; `execution.setVariable` writes.
+   */
+  private runScript(code: string, scope: ExpressionContext): unknown {
+    const vars = this.scopeVariables(scope);
+    const writes: Variables = {};
+    const sandbox: Record<string, unknown> = { ...vars };
+    sandbox.execution = {
+      getVariable: (n: string) => (n in writes ? writes[n] : (vars[n] ?? null)),
+      hasVariable: (n: string) => n in writes || n in vars,
+      setVariable: (n: string, v: unknown) => {
+        writes[n] = v;
+      },
+      getBusinessKey: () => this.host.businessKey,
+      getProcessBusinessKey: () => this.host.businessKey,
+    };
+    const result = vm.runInNewContext(code, sandbox, { timeout: SCRIPT_TIMEOUT_MS, filename: 'model-script.js' });
+    if (Object.keys(writes).length) this.setScopeVariables(scope, writes);
+    return result;
   }
 
   private label(id: string): string {
