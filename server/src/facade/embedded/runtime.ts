@@ -94,6 +94,9 @@ interface EngineActivity {
   };
 }
 
+const QUIET = { debug: () => undefined, error: () => undefined, warn: () => undefined };
+const QUIET_LOGGER = () => QUIET;
+
 const BUILTINS = new Set(['execution', 'environment', 'content', 'properties']);
 
 export class InstanceRuntime {
@@ -131,6 +134,9 @@ export class InstanceRuntime {
       timers: this.timerApi(),
       extensions: { bpmnResourceApi: (activity: EngineActivity, context: EngineContext) => this.extension(activity, context) },
       settings: { enableDummyService: true },
+      // bpmn-engine's default logger makes a `debug` instance per element and engine (a TTY check each);
+      // we log what users need ourselves.
+      Logger: QUIET_LOGGER,
     };
   }
 
