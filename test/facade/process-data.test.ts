@@ -153,6 +153,13 @@ describe('process data: multi-instance tasks over a collection (camunda:collecti
 
   it('one item per element of the collection, each written on its own; the sequential one offers one at a time', async () => {
     await h.req('POST', '/application', { businessKey: 'mi', product: 'car,boat,house' });
+    // The completion condition reads Camunda's loop variables (nrOfCompletedInstances, loopCounter, the element variable).
+    const votes = (await h.req('GET', '/application/mi/vote')).body._embedded.vote;
+    assert.equal(votes.length, 3);
+    for (const v of votes.slice(0, 2)) assert.equal((await h.req('PUT', `/application/mi/vote/${v.voteId}`, { yes: true })).status, 200);
+    // Two votes completed the multi-instance: the third iteration was cancelled and holds no data, so it is gone.
+    assert.equal((await h.req('PUT', `/application/mi/vote/${votes[2].voteId}`, { yes: false })).status, 404);
+    assert.equal((await h.req('GET', '/application/mi/vote')).body.count, 2);
     const reviews = (await h.req('GET', '/application/mi/review')).body._embedded.review;
     assert.equal(reviews.length, 3);
     assert.ok(reviews.every((r: { _writable?: boolean }) => r._writable));
@@ -213,6 +220,20 @@ describe('process data: a timer that leads to a step the process cannot take', (
     assert.ok(lines.some((l) => /\[i1\] incident: .*Gw_after/.test(l)), lines.join('\n'));
     await h.restart();
     assert.ok((await h.req('GET', '/application/i1')).body._process.incident, 'kept across a restart, not retried in a loop');
+  });
+});
+
+describe('process data: a timer start event', () => {
+  const h = new FacadeHarness({ bpmnFile: path.join(PD, 'timer-start.bpmn'), maxLiveEngines: 0 });
+  before(() => h.start());
+  after(() => h.stop());
+
+  it('the started instance waits for its start timer, then reaches the task (engine evicted meanwhile)', async () => {
+    assert.equal((await h.req('POST', '/application', { businessKey: 'ts' })).status, 201);
+    assert.deepEqual(waitingAt((await h.req('GET', '/application/ts')).body), []);
+    await until(h, 'ts', (r) => waitingAt(r).includes('Evaluate'));
+    assert.equal((await h.req('PUT', '/application/ts/decision', { accepted: true, premium: 1 })).status, 200);
+    assert.equal((await h.req('GET', '/application/ts')).body._process.state, 'completed');
   });
 });
 

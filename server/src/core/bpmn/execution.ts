@@ -52,6 +52,8 @@ export interface ExecutionFacts {
   zeebeCalledElement: Map<string, string>;
   /** `camunda:resultVariable` of script tasks (and the like), by activity id */
   resultVariable: Map<string, string>;
+  /** the variable a multi-instance over a collection names each element (`camunda:elementVariable`, Zeebe `inputElement`), by activity id */
+  elementVariable: Map<string, string>;
   conditions: FlowCondition[];
   gaps: EngineGap[];
 }
@@ -83,7 +85,7 @@ function extensionChildren(el: XmlElement): XmlElement[] {
 export function executionFacts(doc: BpmnDocument): ExecutionFacts {
   let facts = memo.get(doc);
   if (facts) return facts;
-  facts = { implementation: new Map(), callMappings: new Map(), calledElementSpan: new Map(), zeebeCalledElement: new Map(), resultVariable: new Map(), conditions: [], gaps: [] };
+  facts = { implementation: new Map(), callMappings: new Map(), calledElementSpan: new Map(), zeebeCalledElement: new Map(), resultVariable: new Map(), elementVariable: new Map(), conditions: [], gaps: [] };
   for (const p of doc.processes) for (const a of p.activities) readActivity(doc, a, facts);
   const stack: XmlElement[] = doc.xml.root ? [doc.xml.root] : [];
   while (stack.length) {
@@ -99,6 +101,7 @@ export function executionFacts(doc: BpmnDocument): ExecutionFacts {
 function readActivity(doc: BpmnDocument, a: BpmnActivity, facts: ExecutionFacts): void {
   const el = a.element;
   const ext = extensionChildren(el);
+  readLoop(a, facts);
   if (a.kind === 'callActivity') {
     const ce = attr(el, 'calledElement');
     if (ce) facts.calledElementSpan.set(a.id, { start: ce.valueStart, end: ce.valueEnd });
@@ -115,6 +118,16 @@ function readActivity(doc: BpmnDocument, a: BpmnActivity, facts: ExecutionFacts)
   if (result) facts.resultVariable.set(a.id, result);
   const what = implementationOf(doc, el, ext, a.kind);
   if (what) facts.implementation.set(a.id, what);
+}
+
+function readLoop(a: BpmnActivity, facts: ExecutionFacts): void {
+  const mi = a.element.children.find((c) => c.local === 'multiInstanceLoopCharacteristics');
+  if (!mi) return;
+  const zeebe = extensionChildren(mi).find((c) => c.local === 'loopCharacteristics');
+  const input = zeebe ? attr(zeebe, 'inputElement') : undefined;
+  const name = extValue(mi, 'elementVariable') ?? (input ? decodeEntities(input.raw) : undefined);
+  if (name) facts.elementVariable.set(a.id, name);
+  else if (extValue(mi, 'collection') || (zeebe && attr(zeebe, 'inputCollection'))) facts.elementVariable.set(a.id, 'item');
 }
 
 function implementationOf(doc: BpmnDocument, el: XmlElement, ext: XmlElement[], kind: string): string | undefined {

@@ -83,6 +83,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
   private readonly callMappings = new Map<string, CallMappings>();
   private readonly zeebeCalled = new Map<string, string>();
   private readonly resultVariable = new Map<string, string>();
+  private readonly elementVariable = new Map<string, string>();
   private readonly names = new Map<string, string>();
   private readonly scheduler: TimerScheduler;
   private readonly log: (line: string) => void;
@@ -114,6 +115,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
     for (const [k, v] of facts.callMappings) this.callMappings.set(k, v);
     for (const [k, v] of facts.zeebeCalledElement) this.zeebeCalled.set(k, v);
     for (const [k, v] of facts.resultVariable) this.resultVariable.set(k, v);
+    for (const [k, v] of facts.elementVariable) this.elementVariable.set(k, v);
   }
 
   async init(): Promise<void> {
@@ -232,6 +234,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
         implementation: this.implementation,
         callMappings: this.callMappings,
         resultVariable: this.resultVariable,
+        elementVariable: this.elementVariable,
         elementName: (id) => this.names.get(id),
         log: this.log,
         allowScripts: this.options.allowScripts,

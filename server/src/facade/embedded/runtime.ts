@@ -42,6 +42,7 @@ export interface RuntimeHost {
   implementation: ReadonlyMap<string, string>;
   callMappings: ReadonlyMap<string, CallMappings>;
   resultVariable: ReadonlyMap<string, string>;
+  elementVariable: ReadonlyMap<string, string>;
   elementName(id: string): string | undefined;
   log(line: string): void;
   /** run JavaScript script conditions and script tasks (`--allow-scripts`) */
@@ -150,6 +151,7 @@ export class InstanceRuntime {
     if (local && typeof local === 'object') Object.assign(vars, local);
     const exec = ctx?.content?.executionId;
     if (exec && this.current.locals[exec]) Object.assign(vars, this.current.locals[exec]);
+    if (ctx?.content?.isMultiInstance) this.iterationVariables(ctx.content, vars);
     if (!('businessKey' in vars)) vars.businessKey = this.host.businessKey;
     const data = { ...vars };
     if (!('execution' in vars)) vars.execution = new ExecutionFacade(this.host.businessKey);
@@ -161,6 +163,23 @@ export class InstanceRuntime {
     if (!('content' in vars) && ctx?.content) vars.content = ctx.content;
     if (!('properties' in vars) && ctx?.properties) vars.properties = ctx.properties;
     return vars;
+  }
+
+  /**
+   * What Camunda gives a multi-instance iteration: the element variable, `loopCounter`, and
+   * `nrOfInstances`/`nrOfCompletedInstances`/`nrOfActiveInstances` (completion conditions read them).
+   * bpmn-elements keeps them in the iteration's message: index, cardinality, the outputs so far.
+   */
+  private iterationVariables(c: NonNullable<ExpressionContext['content']>, vars: Variables): void {
+    const el = c.id ? this.host.elementVariable.get(c.id) : undefined;
+    if (el && el in c && !(el in vars)) vars[el] = c[el];
+    if (typeof c.index === 'number') vars.loopCounter = c.index;
+    if (typeof c.loopCardinality === 'number') vars.nrOfInstances = c.loopCardinality;
+    if (Array.isArray(c.loopOutput)) {
+      const done = c.loopOutput.filter((x) => x !== undefined && x !== null).length;
+      vars.nrOfCompletedInstances = done;
+      if (typeof c.loopCardinality === 'number') vars.nrOfActiveInstances = c.loopCardinality - done;
+    }
   }
 
   private resolve(text: unknown, ctx: ExpressionContext): unknown {
