@@ -23,6 +23,8 @@ export async function cmdServe(args: string[], io: Io): Promise<number> {
       'body-limit': { type: 'string' },
       'max-live-engines': { type: 'string' },
       'allow-scripts': { type: 'boolean' },
+      'allowed-host': { type: 'string', multiple: true },
+      cors: { type: 'string' },
     },
     1,
     'the BPMN files or folder',
@@ -41,6 +43,8 @@ export async function cmdServe(args: string[], io: Io): Promise<number> {
       bodyLimit: intOption(values['body-limit'], 'body-limit', 1, 1 << 30),
       maxLiveEngines: intOption(values['max-live-engines'], 'max-live-engines', 0, 100000),
       allowScripts: values['allow-scripts'] === true,
+      allowedHosts: values['allowed-host'] as unknown as string[] | undefined,
+      cors: values.cors as string | undefined,
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

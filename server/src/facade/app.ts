@@ -23,6 +23,10 @@ export interface FacadeOptions {
   requestTimeout?: number;
   /** serve interactive docs at /docs */
   docs?: boolean;
+  /** the bind address, Host names accepted besides loopback, the one CORS origin (http.ts) */
+  host?: string;
+  allowedHosts?: string[];
+  cors?: string;
 }
 
 // TRACE is routed too, so that it gets 405 with Allow rather than 404.

@@ -16,6 +16,42 @@ export interface HttpOptions {
   token?: string;
   /** whole-request time limit (headers and body), ms */
   requestTimeout?: number;
+  /** the address the server binds to (decides which Host values are accepted by default) */
+  host?: string;
+  /** Host names accepted besides loopback ones (`--allowed-host`) */
+  allowedHosts?: string[];
+  /** the one origin that may call the API from a browser (`--cors`) */
+  cors?: string;
+}
+
+/** Paths that hold no instance data: readable without the token, so a browser can open the docs. */
+const PUBLIC_PATHS = /^\/(openapi\.json|docs)(\/|\?|$)/;
+
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1']);
+
+export function isLoopbackAddress(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return LOOPBACK_NAMES.has(h) || /^127\.\d+\.\d+\.\d+$/.test(h) || h.endsWith('.localhost');
+}
+
+/** The host name of a Host header, without port and brackets; undefined when it is not one. */
+export function hostName(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:\[\]]+)(?::(\d{1,5}))?$/.exec(header.trim());
+  return m ? m[1].replace(/^\[|\]$/g, '').toLowerCase() : undefined;
+}
+
+/**
+ * Which Host values the server answers. Bound to loopback, only names of loopback (and the listed
+ * ones): a web page whose own name was rebound to 127.0.0.1 (DNS rebinding) sends its own name and is
+ * refused, as Vite and webpack-dev-server do. Bound elsewhere, the list narrows it when given.
+ */
+export function hostAllowed(header: string | undefined, bind: string, allowed: readonly string[]): boolean {
+  const name = hostName(header);
+  if (name === undefined) return false;
+  const listed = allowed.some((a) => a.toLowerCase() === name);
+  if (isLoopbackAddress(bind)) return isLoopbackAddress(name) || listed;
+  return allowed.length === 0 || listed || isLoopbackAddress(name);
 }
 
 const ENGINE_STATUS: Record<EngineErrorKind, number> = { 'not-found': 404, conflict: 409, rejected: 422, unavailable: 503 };
@@ -50,9 +86,19 @@ export function createServer(o: HttpOptions): FastifyInstance {
     done(null, String(text) === '' ? undefined : new UnsupportedBody(String(req.headers['content-type'] ?? '')));
   });
 
+  // Host first: a refused Host learns nothing, with or without a token, on every path.
+  const bind = o.host ?? '127.0.0.1';
+  const allowedHosts = o.allowedHosts ?? [];
+  app.addHook('onRequest', async (req, reply) => {
+    if (!hostAllowed(req.headers.host, bind, allowedHosts)) {
+      return sendProblem(reply, 403, `Host '${req.headers.host ?? ''}' is not allowed here: use localhost, 127.0.0.1 or [::1]${allowedHosts.length ? ` or ${allowedHosts.join(', ')}` : ''} (serve --allowed-host adds a name)`);
+    }
+  });
+
   if (o.token) {
     const expected = Buffer.from(`Bearer ${o.token}`);
     app.addHook('onRequest', async (req, reply) => {
+      if ((req.method === 'GET' || req.method === 'HEAD') && PUBLIC_PATHS.test(req.url)) return;
       const got = Buffer.from(req.headers.authorization ?? '');
       if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
         reply.header('WWW-Authenticate', 'Bearer');
@@ -70,6 +116,16 @@ export function createServer(o: HttpOptions): FastifyInstance {
     }
     return payload;
   });
+
+  if (o.cors) {
+    // Off unless asked: exactly one origin, and the headers the API uses.
+    void app.register(require('@fastify/cors'), {
+      origin: [o.cors],
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      allowedHeaders: ['Content-Type', 'Authorization', 'If-Match', 'If-None-Match', 'Accept'],
+      exposedHeaders: ['ETag', 'Location', 'Allow', 'Content-Location'],
+    });
+  }
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
     if (err instanceof HttpProblem) {

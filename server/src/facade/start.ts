@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { diagnosticsOf } from '../core/check';
-import { collectFiles, UsageError } from '../node/files';
+import { collectFiles, findConfig, UsageError } from '../node/files';
 import { loadProject, ProcessIdsAround, requireModel, type LoadedProject } from '../node/project';
 import { buildApi, type ApiModel } from './api';
 import { buildFacade } from './app';
@@ -23,6 +23,10 @@ export interface StartOptions {
   log?: (line: string) => void;
   /** run JavaScript script conditions and script tasks of the model */
   allowScripts?: boolean;
+  /** Host names accepted besides loopback (also `allowedHosts` in bpmn-resource-api.json) */
+  allowedHosts?: string[];
+  /** the one browser origin allowed by CORS */
+  cors?: string;
 }
 
 export interface RunningFacade {
@@ -81,8 +85,10 @@ export async function startFacade(o: StartOptions): Promise<RunningFacade> {
   } catch (e) {
     throw new UsageError(`the embedded engine cannot load the process: ${(e as Error).message}`);
   }
-  const app = await buildFacade({ api, engine, token: o.token, bodyLimit: o.bodyLimit, requestTimeout: o.requestTimeout });
   const host = o.host ?? '127.0.0.1';
+  const fromConfig = findConfig(projects[0].bpmnFile)?.allowedHosts;
+  const allowedHosts = [...(o.allowedHosts ?? []), ...(Array.isArray(fromConfig) ? fromConfig.filter((h): h is string => typeof h === 'string') : [])];
+  const app = await buildFacade({ api, engine, token: o.token, bodyLimit: o.bodyLimit, requestTimeout: o.requestTimeout, host, allowedHosts, cors: o.cors });
   await app.listen({ port: o.port ?? 3000, host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : o.port;
