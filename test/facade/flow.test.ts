@@ -159,4 +159,35 @@ describe('facade: the paper’s flow over real HTTP (embedded bpmn-engine)', () 
     assert.equal(approval.status, 409);
     assert.match(approval.body.detail, /the process has ended/);
   });
+  it('as HAL-FORMS clients need it: the start form lists every field, 201 says Content-Location, embedded items are the items, Content-Type follows Accept', async () => {
+    const list = await h.req('GET', '/application');
+    const start = list.body._templates.default;
+    assert.deepEqual(
+      start.properties.map((p: { name: string; type: string }) => [p.name, p.type]),
+      [
+        ['businessKey', 'text'],
+        ['product', 'text'],
+        ['price', 'number'],
+        ['applicant', 'textarea'],
+      ],
+    );
+    assert.match(start.properties[3].prompt, /a JSON object \(Person\)/);
+    const created = await h.req('POST', '/application', { businessKey: 'hf-1', product: 'car' });
+    assert.equal(created.headers.get('content-location'), '/application/hf-1');
+    const coll = await h.req('GET', '/application/hf-1/document');
+    for (const embedded of coll.body._embedded.document) {
+      const item = await h.req('GET', embedded._links.self.href);
+      assert.deepEqual(embedded, item.body, 'an embedded item is the item');
+      assert.ok(embedded._templates.default, 'with its forms');
+    }
+    for (const [accept, type] of [
+      ['application/prs.hal-forms+json', 'application/prs.hal-forms+json'],
+      ['application/json', 'application/json'],
+      ['application/hal+json;q=0.9, application/prs.hal-forms+json;q=0.5', 'application/hal+json'],
+      ['*/*', 'application/hal+json'],
+    ]) {
+      const r = await h.req('GET', '/application/hf-1', undefined, { accept });
+      assert.equal(r.headers.get('content-type')!.split(';')[0], type, accept);
+    }
+  });
 });

@@ -79,7 +79,7 @@ describe('process data: review rounds on a sequence-flow loop, service tasks pas
     await h.req('POST', '/application', { businessKey: 'other' }); // evicts r1's engine between writes
     const round = async (approved: boolean, comment: string) => {
       const items = (await h.req('GET', '/application/r1/review')).body._embedded.review;
-      const open = items.filter((i: { _writable?: boolean }) => i._writable);
+      const open = items.filter((i: { _templates?: object }) => i._templates);
       assert.equal(open.length, 1, JSON.stringify(items));
       const put = await h.req('PUT', `/application/r1/review/${open[0].reviewId}`, { approved, comment });
       assert.equal(put.status, 200, put.text);
@@ -162,13 +162,13 @@ describe('process data: multi-instance tasks over a collection (camunda:collecti
     assert.equal((await h.req('GET', '/application/mi/vote')).body.count, 2);
     const reviews = (await h.req('GET', '/application/mi/review')).body._embedded.review;
     assert.equal(reviews.length, 3);
-    assert.ok(reviews.every((r: { _writable?: boolean }) => r._writable));
+    assert.ok(reviews.every((r: { _templates?: object }) => r._templates));
     for (const [i, r] of reviews.entries()) {
       assert.equal((await h.req('PUT', `/application/mi/review/${r.reviewId}`, { approved: i !== 1, comment: `r${i}` })).status, 200);
     }
     assert.deepEqual((await h.req('GET', '/application/mi/review')).body._embedded.review.map((r: { comment: string }) => r.comment).sort(), ['r0', 'r1', 'r2']);
     for (let i = 0; i < 3; i++) {
-      const open = (await h.req('GET', '/application/mi/correction')).body._embedded.correction.filter((c: { _writable?: boolean }) => c._writable);
+      const open = (await h.req('GET', '/application/mi/correction')).body._embedded.correction.filter((c: { _templates?: object }) => c._templates);
       assert.equal(open.length, 1, 'sequential: one iteration at a time');
       assert.equal((await h.req('PUT', `/application/mi/correction/${open[0].correctionId}`, { text: `c${i}` })).status, 200);
     }

@@ -107,12 +107,13 @@ export function createServer(o: HttpOptions): FastifyInstance {
     });
   }
 
-  // Representations are HAL; a client that asks only for plain JSON gets the same body as application/json.
+  // Representations are HAL with HAL-FORMS templates; the Content-Type is the one the client prefers of
+  // the three that describe the same body.
   app.addHook('onSend', async (req, reply, payload) => {
     const ct = reply.getHeader('content-type');
     if (typeof ct === 'string' && ct.startsWith(HAL)) {
       reply.header('Vary', 'Accept');
-      if (wantsPlainJson(req.headers.accept)) reply.type('application/json');
+      reply.type(negotiate(req.headers.accept));
     }
     return payload;
   });
@@ -184,8 +185,24 @@ export function methodNotAllowed(allow: readonly string[]): HttpProblem {
   return new HttpProblem(405, `allowed here: ${allow.join(', ')}`, {}, { Allow: allow.join(', ') });
 }
 
-function wantsPlainJson(accept: string | undefined): boolean {
-  if (!accept) return false;
-  const types = accept.split(',').map((t) => t.split(';')[0].trim().toLowerCase());
-  return types.includes('application/json') && !types.includes(HAL);
+export const HAL_FORMS = 'application/prs.hal-forms+json';
+const REPRESENTATION_TYPES = [HAL, HAL_FORMS, 'application/json'];
+
+/** The media type of a representation by the Accept header's preferences (q-values, then order); HAL by default. */
+export function negotiate(accept: string | undefined): string {
+  if (!accept) return HAL;
+  const ranges = accept
+    .split(',')
+    .map((part, i) => {
+      const [type, ...params] = part.split(';').map((x) => x.trim().toLowerCase());
+      const q = params.find((p) => p.startsWith('q='));
+      return { type, q: q ? Number(q.slice(2)) : 1, i };
+    })
+    .filter((r) => r.type && r.q > 0)
+    .sort((a, b) => b.q - a.q || a.i - b.i);
+  for (const r of ranges) {
+    if (REPRESENTATION_TYPES.includes(r.type)) return r.type;
+    if (r.type === '*/*' || r.type === 'application/*') return HAL;
+  }
+  return HAL;
 }

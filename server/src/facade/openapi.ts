@@ -35,8 +35,9 @@ export function buildOpenApi(api: ApiModel, options: { token?: boolean } = {}): 
   const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
   const hal = (res: ApiResource, description: string) => ({
     description,
-    headers: { ETag: { schema: { type: 'string' } } },
-    content: { 'application/hal+json': { schema: { $ref: `#/components/schemas/${name(res)}Representation` } } },
+    headers: { ETag: { schema: { type: 'string' } }, 'Content-Location': { schema: { type: 'string' } } },
+    // One body, three names for it: the client's Accept picks (http.ts, negotiate).
+    content: Object.fromEntries(['application/hal+json', 'application/prs.hal-forms+json', 'application/json'].map((t) => [t, { schema: { $ref: `#/components/schemas/${name(res)}Representation` } }])),
   });
   const params = (template: string) =>
     [...template.matchAll(/\{([^}]+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));

@@ -55,7 +55,12 @@ export function collectionIds(api: ApiResource, snap: InstanceSnapshot, params: 
   return [...ids];
 }
 
-function templateProperties(schema: JsonSchema): Array<Record<string, unknown>> {
+/**
+ * HAL-FORMS properties of a request body, with the type mapping used everywhere (numbers, checkboxes,
+ * date-times, enumerations as inline options). A class-typed attribute is one property that takes a JSON
+ * object (`type: textarea`, its class named in the prompt): HAL-FORMS has no nested forms.
+ */
+export function templateProperties(schema: JsonSchema): Array<Record<string, unknown>> {
   const props = (schema.properties ?? {}) as Record<string, JsonSchema>;
   return Object.entries(props).map(([name, s]) => {
     const p: Record<string, unknown> = { name };
@@ -64,7 +69,13 @@ function templateProperties(schema: JsonSchema): Array<Record<string, unknown>> 
     else if (t === 'boolean') p.type = 'checkbox';
     else if (s.format === 'date-time') p.type = 'datetime-local';
     else if (t === 'string') p.type = 'text';
-    if (Array.isArray(s.enum)) p.options = { inline: s.enum };
+    else if (t === 'object' || t === 'array') {
+      p.type = 'textarea';
+      p.prompt = `${name}: ${t === 'array' ? 'a JSON array' : `a JSON object${typeof s.title === 'string' ? ` (${s.title})` : ''}`}`;
+    }
+    if (t === 'integer') p.step = 1;
+    if (Array.isArray(s.enum)) p.options = { inline: s.enum, maxItems: 1 };
+    if (Array.isArray(schema.required) && (schema.required as string[]).includes(name)) p.required = true;
     return p;
   });
 }
@@ -97,7 +108,7 @@ export function itemRepresentation(
     templates.patch = { title: `${title}: save`, method: 'PATCH', contentType: 'application/merge-patch+json', properties: templateProperties(schema) };
   }
   if (res.isRoot) templates.delete = { title: 'delete this instance', method: 'DELETE', properties: [] };
-  const body: Record<string, unknown> = { ...state.data, _links: links };
+  const body: Record<string, unknown> = { ...state.data, ...(r.many ? { [r.idParam!]: params[r.idParam!] } : {}), _links: links };
   if (Object.keys(templates).length) body._templates = templates;
   if (res.isRoot) {
     body._process = {

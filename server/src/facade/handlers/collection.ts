@@ -6,7 +6,8 @@ import { BUSINESS_KEY, type FacadeContext } from '../context';
 import { HAL, methodNotAllowed, requireObject } from '../http';
 import type { ResourceData } from '../ports';
 import { HttpProblem } from '../problems';
-import { collectionIds, collectionMethods, resourceState } from '../representation';
+import { classSchema } from '../schemas';
+import { collectionIds, collectionMethods, itemRepresentation, resourceState, templateProperties } from '../representation';
 
 /** Time-ordered, so listing by key lists by creation. */
 export function generateBusinessKey(): string {
@@ -23,10 +24,11 @@ export function collectionHandler(ctx: FacadeContext, res: ApiResource) {
     if (res.isRoot && req.method === 'POST') return createInstance(ctx, req, reply, res);
     if (res.isRoot) return listInstances(ctx, req, reply, res);
     const snap = await ctx.loadInstance(params.businessKey);
+    // Embedded items are exactly what a GET of each item gives (data, links, templates), so a
+    // HAL-FORMS client may take them as the items (Ketting caches them so).
     const items = collectionIds(res, snap, params).map((id) => {
       const p = { ...params, [res.resource.idParam!]: id };
-      const state = resourceState(res, snap, p);
-      return { ...state.data, [res.resource.idParam!]: id, _links: { self: { href: uriOf(res.resource.uri, p) } }, ...(state.writers.length ? { _writable: true } : {}) };
+      return itemRepresentation(ctx.api, res, snap, p, resourceState(res, snap, p));
     });
     reply.header('Allow', allowed.join(', '));
     if (req.method === 'HEAD') return reply.type(HAL).send();
@@ -50,7 +52,8 @@ async function createInstance(ctx: FacadeContext, req: FastifyRequest, reply: Fa
   const businessKey = given ?? generateBusinessKey();
   const snap = await ctx.engine.start({ processId: ctx.api.process.id, businessKey, data: { [res.resource.name]: data }, variables: startVariables(res, businessKey, data) });
   const params = { businessKey };
-  reply.header('Location', uriOf(res.resource.uri, params));
+  // The body is the new instance's representation, not the collection's: say so.
+  reply.header('Location', uriOf(res.resource.uri, params)).header('Content-Location', uriOf(res.resource.uri, params));
   return ctx.sendItem(reply, res, snap, params, resourceState(res, snap, params), 201);
 }
 
@@ -81,6 +84,14 @@ async function listInstances(ctx: FacadeContext, req: FastifyRequest, reply: Fas
         _links: { self: { href: uriOf(res.resource.uri, { businessKey: s.businessKey }) } },
       })),
     },
-    _templates: { default: { title: `start ${ctx.api.process.name ?? ctx.api.process.id}`, method: 'POST', contentType: 'application/json', properties: [{ name: 'businessKey', type: 'text' }] } },
+    _templates: {
+      default: {
+        title: `start ${ctx.api.process.name ?? ctx.api.process.id}`,
+        method: 'POST',
+        contentType: 'application/json',
+        // Every field the start accepts: the business key and the root's attributes.
+        properties: [{ name: 'businessKey', type: 'text', regex: BUSINESS_KEY.source }, ...templateProperties(classSchema(ctx.api.model, res.resource.cls))],
+      },
+    },
   });
 }
