@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startFacade, type RunningFacade, type StartOptions } from '../../server/src/facade/start';
 import { EXAMPLE } from '../helpers';
+import { ContractChecker } from './contract';
 
 export interface Http {
   status: number;
@@ -15,6 +16,8 @@ export interface Http {
 export class FacadeHarness {
   running!: RunningFacade;
   dataDir: string;
+  /** every response is checked against the served /openapi.json (contract.ts) */
+  readonly contract = new ContractChecker();
 
   constructor(private readonly options: Partial<StartOptions> = {}) {
     this.dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'bra-facade-'));
@@ -22,6 +25,8 @@ export class FacadeHarness {
 
   async start(): Promise<this> {
     this.running = await startFacade({ bpmnFile: path.join(EXAMPLE, 'application.bpmn'), port: 0, log: () => undefined, ...this.options, dataDir: this.dataDir });
+    const doc = await fetch(`${this.running.url}/openapi.json`);
+    await this.contract.init(await doc.json());
     return this;
   }
 
@@ -32,6 +37,7 @@ export class FacadeHarness {
 
   async stop(): Promise<void> {
     await this.running?.close();
+    ContractChecker.report(this.contract);
   }
 
   async req(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Http> {
@@ -48,6 +54,7 @@ export class FacadeHarness {
     } catch {
       parsed = undefined;
     }
+    this.contract.check(method, url, res.status, res.headers, parsed, text);
     return { status: res.status, headers: res.headers, body: parsed, text };
   }
 }

@@ -86,7 +86,11 @@ export function buildOpenApi(api: ApiModel, options: { token?: boolean } = {}): 
               ],
             }
           : {}),
-        responses: { '200': { description: 'the collection', content: { 'application/hal+json': { schema: { type: 'object' } } } }, '404': problem('not found') },
+        responses: {
+          '200': { description: 'the collection', content: Object.fromEntries(['application/hal+json', 'application/prs.hal-forms+json', 'application/json'].map((t) => [t, { schema: { type: 'object' } }])) },
+          ...(res.isRoot ? { '400': problem('offset or limit out of range') } : {}),
+          '404': problem('not found'),
+        },
       };
       if (collectionMethods(res).includes('POST')) {
         const data = classSchema(api.model, r.cls);
@@ -104,13 +108,24 @@ export function buildOpenApi(api: ApiModel, options: { token?: boolean } = {}): 
       paths[r.collectionUri] = coll;
     }
   }
+  const messageAnswer = (description: string) => ({
+    description,
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/MessageAnswer' } } },
+  });
+  if (api.messages.size) {
+    schemas.MessageAnswer = {
+      type: 'object',
+      properties: { businessKey: { type: 'string' }, state: { type: 'string', enum: ['active', 'completed'] }, _links: { $ref: '#/components/schemas/Links' } },
+      required: ['businessKey', 'state'],
+    };
+  }
   for (const m of api.messages.values()) {
     paths[`/messages/${m.messageName}`] = {
       post: {
         operationId: `message_${m.messageName.replace(/[^A-Za-z0-9_]/g, '_')}`,
         summary: `Send message '${m.messageName}' (${m.triggers.map((t) => t.kind).join(', ')})`,
         requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', description: 'businessKey correlates; the other fields become process variables', properties: { businessKey: { type: 'string' } } } } } },
-        responses: { '200': { description: 'correlated to a waiting instance' }, '201': { description: 'started an instance' }, '400': problem('invalid body'), '404': problem('no instance waits for it'), '422': problem('the process cannot take the message (a condition or expression fails)') },
+        responses: { '200': messageAnswer('correlated to a waiting instance'), '201': { ...messageAnswer('started an instance'), headers: { Location: { schema: { type: 'string' } } } }, '400': problem('invalid body'), '415': problem('not JSON'), '404': problem('no instance waits for it'), '422': problem('the process cannot take the message (a condition or expression fails)') },
       },
     };
   }
