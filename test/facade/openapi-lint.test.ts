@@ -44,6 +44,7 @@ describe('OpenAPI as redocly lint (recommended rules) sees it', function () {
           assert.equal(Boolean(o.responses['401']), Boolean(token), `${o.operationId} 401 only with a token`);
         }
         assert.deepEqual(doc.servers, [{ url: '/', description: 'this server' }]);
+        assert.match(doc.tags.find((t: { name: string }) => t.name === 'Decision').description, /^The underwriter's decision on the application/, 'the class documentation of the model');
         assert.ok(doc.paths['/application/{businessKey}/decision'].put.responses['422'], 'a write the process cannot take is declared');
       } finally {
         await h.stop();

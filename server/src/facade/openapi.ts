@@ -141,7 +141,8 @@ export function buildOpenApi(api: ApiModel, options: { token?: boolean } = {}): 
     const tag = tagOf(template);
     if (!tags.some((t) => t.name === tag)) {
       const res = api.resources.find((x) => x.resource.name === tag);
-      tags.push({ name: tag, description: res ? `${res.resource.name}: ${res.resource.uri}${res.activities.length ? `, written while ${res.activities.map((a) => a.name ?? a.id).join(' or ')} is active` : ''}` : 'Messages to start or correlate instances' });
+      const about = res ? `${res.resource.uri}${res.activities.length ? `, written while ${res.activities.map((a) => a.name ?? a.id).join(' or ')} is active` : ''}` : '';
+      tags.push({ name: tag, description: res ? (res.resource.cls.documentation ? `${res.resource.cls.documentation}\n\n${about}` : about) : 'Messages to start or correlate instances' });
     }
     for (const [method, op] of Object.entries(item)) {
       if (method === 'parameters') continue;

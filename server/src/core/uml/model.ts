@@ -31,6 +31,8 @@ export interface UmlClass {
   attributes: UmlAttribute[];
   /** ids of the classes it specialises (UML generalizations) */
   superIds: string[];
+  /** its documentation (UML 2 `ownedComment/body`, UML 1.x / EA `documentation` tagged value), when written */
+  documentation?: string;
 }
 
 export interface UmlAssociationEnd {

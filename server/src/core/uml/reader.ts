@@ -1,4 +1,4 @@
-import { attr, attrValue, descendants, scanXml, textContent, type XmlDocument, type XmlElement } from '../xml/scanner';
+import { attr, attrValue, decodeEntities, descendants, scanXml, textContent, type XmlDocument, type XmlElement } from '../xml/scanner';
 import type { Span } from '../xml/positions';
 import {
   UNBOUNDED,
@@ -186,6 +186,8 @@ export function readUmlXml(doc: XmlDocument): UmlModel {
       attributes: [],
       superIds: [],
     };
+    const doc = documentationOf(ctx.doc, el);
+    if (doc) c.documentation = doc;
     model.classes.push(c);
     if (!model.classById.has(c.id)) model.classById.set(c.id, c);
   }
@@ -528,3 +530,19 @@ function decideDirection(a: UmlAssociation): void {
   }
 }
 
+
+/** A class's documentation: its own comment's body (UML 2), or a `documentation` tagged value (UML 1.x, EA). */
+function documentationOf(xml: XmlDocument, el: XmlElement): string | undefined {
+  for (const c of el.children) {
+    if (c.local === 'ownedComment') {
+      const body = attr(c, 'body') ? decodeEntities(attr(c, 'body')!.raw) : c.children.find((b) => b.local === 'body') ? textContent(xml, c.children.find((b) => b.local === 'body')!) : undefined;
+      if (body?.trim()) return body.trim();
+    }
+    if (c.local === 'TaggedValue' || c.local === 'taggedValue') {
+      const tag = attr(c, 'tag') ?? attr(c, 'name');
+      const value = attr(c, 'value');
+      if (tag && decodeEntities(tag.raw) === 'documentation' && value?.raw.trim()) return decodeEntities(value.raw).trim();
+    }
+  }
+  return undefined;
+}
