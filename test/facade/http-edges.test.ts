@@ -31,6 +31,15 @@ describe('facade: HTTP edges found by trying it as a new user', () => {
     assert.equal((await h.req('POST', '/application', '', json)).status, 201, 'an empty start body is an empty object');
   });
 
+  it('406 when the client accepts none of the types the API answers with; any admissible range is enough', async () => {
+    const r = await h.req('GET', '/application/e1', undefined, { accept: 'text/html' });
+    assert.equal(r.status, 406);
+    assert.match(r.headers.get('content-type')!, /application\/problem\+json/);
+    assert.equal((await h.req('GET', '/application/e1', undefined, { accept: 'application/xml, */*;q=0.1' })).status, 200);
+    assert.equal((await h.req('GET', '/application/e1', undefined, { accept: 'application/json;q=0' })).status, 406);
+    assert.equal((await h.req('GET', '/docs', undefined, { accept: 'text/html' })).status, 200, 'the docs page is HTML');
+  });
+
   it('TRACE is 405 with Allow, not 404', async () => {
     // fetch() refuses to send TRACE; node:http does.
     const trace = (p: string) =>

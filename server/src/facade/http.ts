@@ -95,6 +95,14 @@ export function createServer(o: HttpOptions): FastifyInstance {
     }
   });
 
+  // A client that accepts none of the types the API speaks gets 406 (the docs page is HTML: not judged).
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.url.startsWith('/docs')) return;
+    if (!acceptable(req.headers.accept)) {
+      return sendProblem(reply, 406, `this API answers ${[...REPRESENTATION_TYPES, 'application/problem+json'].join(', ')}; the request accepts none of them (Accept: ${req.headers.accept})`);
+    }
+  });
+
   if (o.token) {
     const expected = Buffer.from(`Bearer ${o.token}`);
     app.addHook('onRequest', async (req, reply) => {
@@ -187,6 +195,17 @@ export function methodNotAllowed(allow: readonly string[]): HttpProblem {
 
 export const HAL_FORMS = 'application/prs.hal-forms+json';
 const REPRESENTATION_TYPES = [HAL, HAL_FORMS, 'application/json'];
+
+/** Whether an Accept header admits at least one type this API answers with. */
+export function acceptable(accept: string | undefined): boolean {
+  if (!accept || !accept.trim()) return true;
+  return accept.split(',').some((part) => {
+    const [type, ...params] = part.split(';').map((x) => x.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith('q='));
+    if (q && !(Number(q.slice(2)) > 0)) return false;
+    return type === '*/*' || type === 'application/*' || REPRESENTATION_TYPES.includes(type) || type === 'application/problem+json';
+  });
+}
 
 /** The media type of a representation by the Accept header's preferences (q-values, then order); HAL by default. */
 export function negotiate(accept: string | undefined): string {

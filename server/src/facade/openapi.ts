@@ -150,6 +150,8 @@ export function buildOpenApi(api: ApiModel, options: { token?: boolean } = {}): 
       o.tags = [tag];
       o.security = security;
       o.responses['403'] = problem('the Host header does not name this machine');
+      o.responses['406'] = problem('the request accepts none of the media types the API answers with');
+      if (method === 'post' || method === 'put' || method === 'patch') o.responses['413'] = problem('body too large');
       if (options.token) o.responses['401'] = problem('a valid bearer token is required');
       o.responses['500'] = problem('internal error');
     }
