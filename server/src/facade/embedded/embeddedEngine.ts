@@ -1,5 +1,6 @@
 import type { BpmnActivity, BpmnDocument, MessageTrigger } from '../../core/bpmn/model';
 import { executionFacts, type CallMappings } from '../../core/bpmn/execution';
+import { attrValue } from '../../core/xml/scanner';
 import {
   EngineError,
   type InstanceSnapshot,
@@ -107,8 +108,8 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
       for (const t of p.messageTriggers) this.messageEvents.set(t.elementId, t);
     }
     for (const e of doc.ids) {
-      const n = e.element.attributes.find((x) => x.name === 'name');
-      if (n && !this.names.has(e.id)) this.names.set(e.id, n.raw);
+      const n = attrValue(e.element, 'name');
+      if (n && !this.names.has(e.id)) this.names.set(e.id, n);
     }
     const facts = executionFacts(doc);
     for (const [k, v] of facts.implementation) this.implementation.set(k, v);
