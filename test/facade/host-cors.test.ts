@@ -3,13 +3,22 @@ import * as http from 'node:http';
 import { hostAllowed } from '../../server/src/facade/http';
 import { FacadeHarness } from './harness';
 
-/** A request with any Host header (fetch() does not let a test set it). */
+/** The harness whose contract checker judges the raw requests too (set by each describe). */
+let current: FacadeHarness | undefined;
+
+/** A request with any Host header (fetch() does not let a test set it); its answer is checked against the served OpenAPI too. */
 function raw(base: string, method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: any }> {
   return new Promise((resolve, reject) => {
     const req = http.request(base + path, { method, headers }, (res) => {
       let text = '';
       res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text && /json/.test(res.headers['content-type'] ?? '') ? JSON.parse(text) : text }));
+      res.on('end', () => {
+        const body = text && /json/.test(res.headers['content-type'] ?? '') ? JSON.parse(text) : text;
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h.set(k, v);
+        current?.contract.check(method, path, res.statusCode!, h, body, text);
+        resolve({ status: res.statusCode!, headers: res.headers, body });
+      });
     });
     req.on('error', reject);
     req.end();
@@ -22,7 +31,10 @@ describe('facade: only Host values that name this machine (DNS rebinding), CORS 
   for (const token of [undefined, 'secret']) {
     describe(token ? 'with a token' : 'without a token', () => {
       const h = new FacadeHarness({ token });
-      before(() => h.start());
+      before(async () => {
+        await h.start();
+        current = h;
+      });
       after(() => h.stop());
 
       it('Host: evil.example gets 403 problem+json on every path, before anything else', async () => {
@@ -55,7 +67,10 @@ describe('facade: only Host values that name this machine (DNS rebinding), CORS 
 
   describe('--allowed-host and --cors', () => {
     const h = new FacadeHarness({ allowedHosts: ['api.test'], cors: 'https://app.example' });
-    before(() => h.start());
+    before(async () => {
+      await h.start();
+      current = h;
+    });
     after(() => h.stop());
 
     it('a listed name passes; others are still refused', async () => {
@@ -77,6 +92,7 @@ describe('facade: only Host values that name this machine (DNS rebinding), CORS 
   it('without --cors no CORS header is sent (a page elsewhere cannot read the local API)', async () => {
     const h = new FacadeHarness();
     await h.start();
+    current = h;
     try {
       const r = await raw(h.running.url, 'GET', '/application', { Origin: 'https://app.example' });
       assert.equal(r.status, 200);
