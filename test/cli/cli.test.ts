@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EXAMPLE, ROOT, splitProject } from '../helpers';
+import { EXAMPLE, ROOT, splitProject, umlModel } from '../helpers';
 
 const BIN = path.join(ROOT, 'bin', 'bpmn-resource-api.js');
 
@@ -131,5 +131,23 @@ describe('CLI (the built command, run as a process)', () => {
     const badConfig = run(['check', bpmn]);
     assert.equal(badConfig.code, 2);
     assert.match(badConfig.stderr, /not valid JSON/);
+  });
+  it('writing to a closed pipe ends quietly (exit 0, no stack trace), as `model big.xmi | head -1`', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-pipe-'));
+    const classes: Record<string, Record<string, string>> = {};
+    for (let i = 0; i < 3000; i++) classes[`C${i}`] = { a: 'String', b: 'Integer' };
+    fs.writeFileSync(path.join(dir, 'big.uml'), umlModel(classes));
+    const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${path.join(ROOT, 'bin', 'bpmn-resource-api.js')}" model "${path.join(dir, 'big.uml')}" --format json | head -1`], { encoding: 'utf8' });
+    assert.equal(r.stdout, '{\n');
+    assert.equal(r.stderr, '', 'no stack trace');
+    assert.equal(r.status, 0);
+  });
+
+  it('check does not load the HTTP server, the engine or the expression libraries', () => {
+    const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path.join(ROOT, 'out', 'server', 'src', 'cli', 'index.js'))}).main(['check', ${JSON.stringify(path.join(EXAMPLE, 'application.bpmn'))}]).then(() => console.log(JSON.stringify(Object.keys(require.cache))))`], { encoding: 'utf8' });
+    const loaded: string[] = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    for (const heavy of ['fastify', 'bpmn-engine', 'jexl', 'feelin', 'ajv']) {
+      assert.ok(!loaded.some((m) => m.includes(`node_modules/${heavy}/`)), `${heavy} is not loaded by check`);
+    }
   });
 });

@@ -13,10 +13,11 @@ const USAGE = `usage: bpmn-resource-api <command> [options]
 
 commands:
   check <files or folders…> [--model FILE] [--format text|json|sarif]
-  routes <bpmn> [--model FILE] [--format text|json]
+  routes <bpmn…|folder> [--model FILE] [--format text|json]
   model <xmi> [--format text|json]
-  serve <bpmn> [--model FILE] [--engine embedded|camunda7|camunda8] [--port N] [--host H] [--data-dir D] [--token T] [--body-limit BYTES] [--max-live-engines N]
-  openapi <bpmn> [--model FILE]
+  serve <bpmn…|folder> [--model FILE] [--engine embedded] [--port N] [--host H] [--data-dir D] [--token T]
+        [--body-limit BYTES] [--max-live-engines N] [--allow-scripts] [--allowed-host NAME…] [--cors ORIGIN]
+  openapi <bpmn…|folder> [--model FILE]
   lsp --stdio`;
 
 export interface Io {
@@ -169,7 +170,22 @@ export const COMMANDS: Record<string, Command> = {
   model: cmdModel,
 };
 
-export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') }): Promise<number> {
+/** Writing to a closed pipe (`… | head -1`) ends the command quietly, as Unix tools do. */
+function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listenerCount('error') > 0) continue;
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
+  }
+}
+
+export async function main(argv: string[], io?: Io): Promise<number> {
+  if (!io) {
+    quietOnClosedPipe();
+    io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') };
+  }
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     (command ? io.out : io.err)(USAGE);

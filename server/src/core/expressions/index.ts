@@ -11,7 +11,8 @@ import { ExpressionError, type Variables } from './types';
 export { ExpressionError, type Variables } from './types';
 export { ExecutionFacade } from './juel';
 
-export type Notation = 'juel' | 'feel' | 'text';
+export { notationOf, type Notation } from './notation';
+import { notationOf } from './notation';
 
 /** Where each `${…}`/`#{…}` starts and ends (strings inside may hold braces). */
 function juelParts(text: string): Array<{ start: number; end: number; body: string }> {
@@ -36,13 +37,6 @@ function juelParts(text: string): Array<{ start: number; end: number; body: stri
     parts.push({ start, end: j + 1, body: text.slice(start + 2, j) });
     i = j + 1;
   }
-}
-
-export function notationOf(text: string): Notation {
-  const t = text.trim();
-  if (t.startsWith('=')) return 'feel';
-  if (t.includes('${') || t.includes('#{')) return 'juel';
-  return 'text';
 }
 
 /** The value of an expression, or the text itself when it holds none. */

@@ -1,6 +1,6 @@
 import { executionFacts } from '../bpmn/execution';
 import { diag, type CoreDiagnostic } from '../diagnostics';
-import { notationOf } from '../expressions';
+import { notationOf } from '../expressions/notation';
 import type { BpmnRule } from './types';
 
 /** A callActivity whose called process is in none of the BPMN files around it (known only when the caller says which). */
