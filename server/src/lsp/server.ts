@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import { CONFIG_FILE, isBpmnFile, isModelFile } from '../node/files';
 import { codeActions, type ModelConfigFix } from './features/codeActions';
 import { codeLenses } from './features/codeLens';
+import { documentSymbols, workspaceSymbols } from './features/symbols';
 import { completions } from './features/completion';
 import { toLspDiagnostics } from './features/diagnostics';
 import { hover } from './features/hover';
@@ -72,6 +73,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
         renameProvider: { prepareProvider: true },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         codeLensProvider: { resolveProvider: false },
+        documentSymbolProvider: { label: 'BPMN processes' },
+        workspaceSymbolProvider: true,
         workspace: { workspaceFolders: { supported: true } },
       },
       serverInfo: { name: 'bpmn-resource-api' },
@@ -260,6 +263,15 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       return a ? codeLenses(a) : [];
     }),
   );
+
+  connection.onDocumentSymbol(
+    guard('documentSymbol', [], (p) => {
+      const a = bpmnAt(p.textDocument.uri);
+      return a ? documentSymbols(a) : [];
+    }),
+  );
+
+  connection.onWorkspaceSymbol(guard('workspaceSymbol', [], (p) => workspaceSymbols(workspaceDocs(), p.query)));
 
   documents.listen(connection);
   connection.listen();
