@@ -8,17 +8,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startFacade } from '../../server/src/facade/start';
 import { EXAMPLE, ROOT } from '../helpers';
+import { launchChromium, runMain } from './browser';
 
-const CODE_SERVER = path.join(ROOT, '.vscode-test', 'code-server', 'node_modules');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 
 async function main(): Promise<number> {
-  const { chromium } = require(path.join(CODE_SERVER, 'playwright-core'));
   const facade = await startFacade({ bpmnFile: path.join(EXAMPLE, 'application.bpmn'), port: 0, token: 'docs-secret', dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'bra-docs-')), log: () => undefined });
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const browser = await launchChromium();
   let passed = 0;
   let failed = 0;
   const check = async (name: string, fn: () => Promise<void>) => {
@@ -71,11 +67,4 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error(e);
-    console.log('0 passed, 1 failed');
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -9,9 +9,9 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { CODE_SERVER, launchChromium, runMain } from './browser';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const CODE_SERVER = path.join(ROOT, '.vscode-test', 'code-server', 'node_modules');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 const SUITE = path.join(ROOT, 'out', 'test', 'e2e', 'suite', 'index.js');
 const TIMEOUT_MS = 5 * 60 * 1000;
@@ -126,11 +126,7 @@ async function main(): Promise<number> {
   let counted = false;
   try {
     await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60000, server);
-    const { chromium } = require(path.join(CODE_SERVER, 'playwright-core'));
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     let resolveExit!: (code: number) => void;
     const exited = new Promise<number>((r) => (resolveExit = r));
@@ -174,11 +170,4 @@ async function main(): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error(e);
-    console.log('0 passed, 1 failed');
-    process.exit(1);
-  },
-);
+runMain(main);
