@@ -101,10 +101,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
 
   private index(doc: BpmnDocument): void {
     for (const p of doc.processes) {
-      for (const a of p.activities) {
-        if (!this.activities.has(a.id)) this.activities.set(a.id, a);
-        if (a.name) this.names.set(a.id, a.name);
-      }
+      for (const a of p.activities) if (!this.activities.has(a.id)) this.activities.set(a.id, a);
       for (const t of p.messageTriggers) this.messageEvents.set(t.elementId, t);
     }
     for (const e of doc.ids) {
@@ -212,7 +209,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
         await this.persist(next, undefined);
         return snapshot(next);
       }
-      const live = await this.wake(rec);
+      const live = await this.wake(rec, next);
       await this.run(live, next, async () => {
         if (req.variables) this.setVariables(live, next, req.variables);
         if (signal) live.execution.signal(signal);
@@ -347,12 +344,15 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
     return rec;
   }
 
-  /** The instance's engine: in memory, or recovered from its stored state (~5 ms). */
-  private async wake(rec: StoredInstance): Promise<Live> {
+  /**
+   * The instance's engine: in memory, or recovered from its stored state (~5 ms). `next` is the working
+   * copy the operation will write: a recovered engine fires overdue timers while it resumes, and what
+   * they set must land there.
+   */
+  private async wake(rec: StoredInstance, next: StoredInstance): Promise<Live> {
     const existing = this.live.get(rec.businessKey);
     if (existing) return existing;
-    const live = this.newLive(rec);
-    live.runtime.current = working(rec);
+    const live = this.newLive(next);
     live.engine.recover(JSON.parse(rec.engineState!));
     live.execution = await live.engine.resume();
     this.live.set(rec.businessKey, live);
@@ -375,20 +375,12 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
   private async fireDue(rec: StoredInstance): Promise<StoredInstance | undefined> {
     if (rec.engineState === null) return undefined;
     const next = working(rec);
-    let live: Live | undefined;
     try {
-      live = this.live.get(rec.businessKey);
-      if (!live) {
-        // Recovering re-arms the timers; overdue ones fire during resume.
-        live = this.newLive(next);
-        live.engine.recover(JSON.parse(rec.engineState));
-        live.execution = await live.engine.resume();
-      }
-      const l = live;
       const due = rec.timers.filter((t) => t.dueAt <= Date.now());
       // An evicted engine fires its overdue timers while it resumes; one in memory fires them here.
-      await this.run(l, next, async () => {
-        l.runtime.fireDue(Date.now());
+      const live = await this.wake(rec, next);
+      await this.run(live, next, async () => {
+        live.runtime.fireDue(Date.now());
       });
       if (due.length) this.log(`[${rec.businessKey}] ${due.length} timer${due.length === 1 ? '' : 's'} fired (${due.map((t) => t.elementId ?? '?').join(', ')})`);
       return next;
