@@ -5,7 +5,7 @@ import { diag } from '../core/diagnostics';
 import { routeTable, type RouteEntry } from '../core/resources/routes';
 import { multiplicityText } from '../core/uml/model';
 import { collectFiles, UsageError } from '../node/files';
-import { loadModel, loadProject, ProcessIdsAround, requireModel } from '../node/project';
+import { loadModel, loadProject, BpmnNeighbours, requireModel } from '../node/project';
 import { toSarif, type FileDiagnostic } from './sarif';
 import { packageVersion } from '../node/version';
 
@@ -59,7 +59,7 @@ function cmdCheck(args: string[], io: Io): number {
   const push = (file: string, ds: RangedDiagnostic[]) => {
     for (const d of ds) results.push({ file: rel(file), range: d.range, severity: d.severity, code: d.code, message: d.message });
   };
-  const around = new ProcessIdsAround(bpmn);
+  const around = new BpmnNeighbours(bpmn);
   for (const file of bpmn) {
     const p = loadProject(file, values.model as string | undefined, around);
     if (p.model) modelFiles.add(p.model.file);

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { diagnosticsOf } from '../core/check';
 import { collectFiles, findConfig, UsageError } from '../node/files';
-import { loadProject, ProcessIdsAround, requireModel, type LoadedProject } from '../node/project';
+import { loadProject, BpmnNeighbours, requireModel, type LoadedProject } from '../node/project';
 import { buildApi, type ApiModel } from './api';
 import { buildFacade } from './app';
 import { EmbeddedEngine } from './embedded/embeddedEngine';
@@ -49,7 +49,7 @@ export function loadApi(inputs: string | string[], model?: string): LoadedApi {
   const list = Array.isArray(inputs) ? inputs : [inputs];
   const { bpmn } = collectFiles(list);
   if (bpmn.length === 0) throw new UsageError(`no BPMN file in ${list.join(' ')}`);
-  const around = new ProcessIdsAround(bpmn);
+  const around = new BpmnNeighbours(bpmn);
   const projects = bpmn.map((f) => loadProject(f, model, around));
   const warnings: string[] = [];
   for (const p of projects) {

@@ -39,12 +39,13 @@ export function loadModel(file: string): LoadedModel {
   return loaded;
 }
 
-export function loadProject(bpmnFile: string, explicitModel?: string, around?: ProcessIdsAround): LoadedProject {
+export function loadProject(bpmnFile: string, explicitModel?: string, around?: BpmnNeighbours): LoadedProject {
   const { text, unsupportedEncoding } = loadXmlFile(bpmnFile);
   const doc = readBpmn(text);
   const location = findModel(bpmnFile, explicitModel);
   const model = location.file ? loadModel(location.file) : undefined;
   // Other BPMN files matter: this one may call their processes, or be called by them (a process linked to a child resource).
+  around?.remember(bpmnFile, doc);
   const neighbours = around?.docsFor(bpmnFile);
   const knownProcessIds = neighbours ? new Set([...neighbours.values()].flatMap((d) => d.processes.map((p) => p.id))) : undefined;
   const workspace = neighbours ? [...neighbours.entries()].filter(([f]) => f !== path.resolve(bpmnFile)).map(([, d]) => d) : undefined;
@@ -56,10 +57,15 @@ export function loadProject(bpmnFile: string, explicitModel?: string, around?: P
  * The BPMN files around one: those given together, and those in the same folder (a callActivity may
  * call their processes). Each is read once per run.
  */
-export class ProcessIdsAround {
+export class BpmnNeighbours {
   private readonly byFile = new Map<string, BpmnDocument | undefined>();
 
   constructor(private readonly files: string[]) {}
+
+  /** A file the caller has read already: it is not read again. */
+  remember(file: string, doc: BpmnDocument): void {
+    this.byFile.set(path.resolve(file), doc);
+  }
 
   /** The BPMN documents given together with `file` and those in its folder, by absolute path. */
   docsFor(file: string): Map<string, BpmnDocument> {
