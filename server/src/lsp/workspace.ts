@@ -196,7 +196,9 @@ export class Workspace {
       if (uri === self) continue;
       const open = this.open.get(uri);
       if (open) {
-        out.push(callFactsOf(readBpmn(open.text)));
+        // An open buffer's analysis of this version is cached already: its document serves.
+        const cached = this.analyzed.get(uri);
+        out.push(callFactsOf(cached && cached.version === open.version ? cached.analysis.doc : readBpmn(open.text)));
         continue;
       }
       let facts = this.callFactsOnDisk.get(uri);
