@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { lowerCamel } from '../../core/resources/tree';
 import { uriOf, type ApiResource } from '../api';
-import { BUSINESS_KEY, type FacadeContext } from '../context';
+import { BUSINESS_KEY, variablesOf, type FacadeContext } from '../context';
 import { HAL, methodNotAllowed, requireObject } from '../http';
 import type { ResourceData } from '../ports';
 import { HttpProblem } from '../problems';
@@ -42,7 +41,7 @@ export function collectionHandler(ctx: FacadeContext, res: ApiResource) {
 
 /** The process variables of a start: the root's data under its name and flat, and the business key. */
 export function startVariables(res: ApiResource, businessKey: string, data: ResourceData): Record<string, unknown> {
-  return { ...data, [lowerCamel(res.resource.name)]: data, businessKey };
+  return { ...variablesOf(res, data).values, businessKey };
 }
 
 async function createInstance(ctx: FacadeContext, req: FastifyRequest, reply: FastifyReply, res: ApiResource) {

@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { lowerCamel } from '../../core/resources/tree';
 import { storageKey, uriOf, type ApiResource } from '../api';
-import { BUSINESS_KEY, noInstance, type FacadeContext } from '../context';
+import { BUSINESS_KEY, noInstance, variablesOf, type FacadeContext } from '../context';
 import { methodNotAllowed, requireObject } from '../http';
 import type { ResourceData, VariableWrite } from '../ports';
 import { HttpProblem } from '../problems';
@@ -62,7 +61,7 @@ function messageData(ctx: FacadeContext, linked: ApiResource | undefined, fields
   if (!Object.keys(fields).length) return { data: {}, variables: undefined };
   if (linked) {
     ctx.validate(linked, fields, 'replace');
-    return { data: { [storageKey(linked, params)]: fields as ResourceData }, variables: { values: { ...fields, [lowerCamel(linked.resource.name)]: fields }, scope: 'process', executionId } };
+    return { data: { [storageKey(linked, params)]: fields as ResourceData }, variables: variablesOf(linked, fields as ResourceData, executionId) };
   }
   return { data: {}, variables: { values: fields, scope: 'process', executionId } };
 }
