@@ -196,21 +196,9 @@ export function methodNotAllowed(allow: readonly string[]): HttpProblem {
 export const HAL_FORMS = 'application/prs.hal-forms+json';
 const REPRESENTATION_TYPES = [HAL, HAL_FORMS, 'application/json'];
 
-/** Whether an Accept header admits at least one type this API answers with. */
-export function acceptable(accept: string | undefined): boolean {
-  if (!accept || !accept.trim()) return true;
-  return accept.split(',').some((part) => {
-    const [type, ...params] = part.split(';').map((x) => x.trim().toLowerCase());
-    const q = params.find((p) => p.startsWith('q='));
-    if (q && !(Number(q.slice(2)) > 0)) return false;
-    return type === '*/*' || type === 'application/*' || REPRESENTATION_TYPES.includes(type) || type === 'application/problem+json';
-  });
-}
-
-/** The media type of a representation by the Accept header's preferences (q-values, then order); HAL by default. */
-export function negotiate(accept: string | undefined): string {
-  if (!accept) return HAL;
-  const ranges = accept
+/** The media ranges of an Accept header that admit anything (q > 0), most preferred first (q, then order). */
+function acceptRanges(accept: string): string[] {
+  return accept
     .split(',')
     .map((part, i) => {
       const [type, ...params] = part.split(';').map((x) => x.trim().toLowerCase());
@@ -218,10 +206,24 @@ export function negotiate(accept: string | undefined): string {
       return { type, q: q ? Number(q.slice(2)) : 1, i };
     })
     .filter((r) => r.type && r.q > 0)
-    .sort((a, b) => b.q - a.q || a.i - b.i);
-  for (const r of ranges) {
-    if (REPRESENTATION_TYPES.includes(r.type)) return r.type;
-    if (r.type === '*/*' || r.type === 'application/*') return HAL;
+    .sort((a, b) => b.q - a.q || a.i - b.i)
+    .map((r) => r.type);
+}
+
+const ANY = ['*/*', 'application/*'];
+
+/** Whether an Accept header admits at least one type this API answers with. */
+export function acceptable(accept: string | undefined): boolean {
+  if (!accept || !accept.trim()) return true;
+  return acceptRanges(accept).some((t) => ANY.includes(t) || REPRESENTATION_TYPES.includes(t) || t === 'application/problem+json');
+}
+
+/** The media type of a representation by the Accept header's preferences (q-values, then order); HAL by default. */
+export function negotiate(accept: string | undefined): string {
+  if (!accept) return HAL;
+  for (const t of acceptRanges(accept)) {
+    if (REPRESENTATION_TYPES.includes(t)) return t;
+    if (ANY.includes(t)) return HAL;
   }
   return HAL;
 }
