@@ -9,9 +9,6 @@ import { buildOpenApi } from './openapi';
 import type { ProcessEngineAdapter } from './ports';
 import { sendProblem } from './problems';
 
-export { generateBusinessKey } from './handlers/collection';
-export { mergePatch } from './handlers/item';
-
 export interface FacadeOptions {
   api: ApiModel;
   engine: ProcessEngineAdapter;

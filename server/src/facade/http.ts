@@ -9,7 +9,7 @@ import { EngineError, type EngineErrorKind } from './ports';
 import { HttpProblem, sendProblem } from './problems';
 
 export const HAL = 'application/hal+json';
-export const JSON_TYPES = ['application/json', 'application/merge-patch+json', HAL];
+const JSON_TYPES = ['application/json', 'application/merge-patch+json', HAL];
 
 export interface HttpOptions {
   bodyLimit?: number;
@@ -29,13 +29,13 @@ const PUBLIC_PATHS = /^\/(openapi\.json|docs)(\/|\?|$)/;
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1']);
 
-export function isLoopbackAddress(host: string): boolean {
+function isLoopbackAddress(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
   return LOOPBACK_NAMES.has(h) || /^127\.\d+\.\d+\.\d+$/.test(h) || h.endsWith('.localhost');
 }
 
 /** The host name of a Host header, without port and brackets; undefined when it is not one. */
-export function hostName(header: string | undefined): string | undefined {
+function hostName(header: string | undefined): string | undefined {
   if (!header) return undefined;
   const m = /^(\[[0-9a-fA-F:.]+\]|[^:\[\]]+)(?::(\d{1,5}))?$/.exec(header.trim());
   return m ? m[1].replace(/^\[|\]$/g, '').toLowerCase() : undefined;
@@ -156,7 +156,7 @@ export function createServer(o: HttpOptions): FastifyInstance {
 }
 
 /** A body of a media type the facade does not read. */
-export class UnsupportedBody {
+class UnsupportedBody {
   constructor(readonly contentType: string) {}
 }
 
@@ -193,7 +193,7 @@ export function methodNotAllowed(allow: readonly string[]): HttpProblem {
   return new HttpProblem(405, `allowed here: ${allow.join(', ')}`, {}, { Allow: allow.join(', ') });
 }
 
-export const HAL_FORMS = 'application/prs.hal-forms+json';
+const HAL_FORMS = 'application/prs.hal-forms+json';
 const REPRESENTATION_TYPES = [HAL, HAL_FORMS, 'application/json'];
 
 /** The media ranges of an Accept header that admit anything (q > 0), most preferred first (q, then order). */
@@ -213,7 +213,7 @@ function acceptRanges(accept: string): string[] {
 const ANY = ['*/*', 'application/*'];
 
 /** Whether an Accept header admits at least one type this API answers with. */
-export function acceptable(accept: string | undefined): boolean {
+function acceptable(accept: string | undefined): boolean {
   if (!accept || !accept.trim()) return true;
   return acceptRanges(accept).some((t) => ANY.includes(t) || REPRESENTATION_TYPES.includes(t) || t === 'application/problem+json');
 }

@@ -30,7 +30,7 @@ export function etagOf(data: unknown, allow: string[]): string {
   return `"${createHash('sha1').update(JSON.stringify(data)).update(allow.join(',')).digest('base64url').slice(0, 20)}"`;
 }
 
-export function methodFacts(api: ApiResource): MethodFacts {
+function methodFacts(api: ApiResource): MethodFacts {
   return { isRoot: api.isRoot, linked: api.activities.length > 0 };
 }
 

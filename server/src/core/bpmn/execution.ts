@@ -63,7 +63,7 @@ const memo = new WeakMap<BpmnDocument, ExecutionFacts>();
 const isBpmnEl = (el: XmlElement) => el.uri === BPMN_MODEL_NS || (el.uri === undefined && el.prefix === '');
 
 /** An attribute of an engine's own namespace (`camunda:`, `flowable:`, `activiti:`, `operaton:` …), by its local name. */
-export function extensionAttr(el: XmlElement, local: string): XmlAttribute | undefined {
+function extensionAttr(el: XmlElement, local: string): XmlAttribute | undefined {
   for (const a of el.attributes) {
     const colon = a.name.indexOf(':');
     if (colon > 0 && a.name.slice(colon + 1) === local && a.name.slice(0, colon) !== 'xmlns') return a;

@@ -62,12 +62,12 @@ function tokenize(src: string): Tok[] {
 const BINARY: Record<string, number> = { '||': 1, '&&': 2, '==': 3, '!=': 3, '<': 4, '>': 4, '<=': 4, '>=': 4, '+': 5, '-': 5, '*': 6, '/': 6, '%': 6 };
 
 /** The parsed expression as a jexl program, plus the root variables it reads. */
-export interface CompiledJuel {
+interface CompiledJuel {
   program: string;
   roots: Set<string>;
 }
 
-export function compileJuel(src: string): CompiledJuel {
+function compileJuel(src: string): CompiledJuel {
   const toks = tokenize(src);
   const roots = new Set<string>();
   let k = 0;

@@ -26,7 +26,7 @@ export interface InstanceVariables {
 }
 
 /** Key, in a bpmn-engine environment's variables, of the variables local to that subprocess iteration. */
-export const LOCAL_KEY = '__braLocal';
+const LOCAL_KEY = '__braLocal';
 
 export interface TimerRef {
   timerId: string;
