@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { FacadeHarness } from './harness';
+import { ENGINES, engineTitle, FacadeHarness } from './harness';
 
-describe('facade: the paper’s flow over real HTTP (embedded bpmn-engine)', () => {
-  const h = new FacadeHarness();
+for (const engine of ENGINES)
+describe(`facade: the paper’s flow over real HTTP (${engineTitle(engine)})`, () => {
+  const h = new FacadeHarness({ engine });
   before(() => h.start());
   after(() => h.stop());
 

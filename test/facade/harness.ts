@@ -4,6 +4,16 @@ import * as path from 'node:path';
 import { startFacade, type RunningFacade, type StartOptions } from '../../server/src/facade/start';
 import { EXAMPLE } from '../helpers';
 import { ContractChecker } from './contract';
+import { Camunda7StandIn } from './camunda7/standin';
+
+/** The engines one HTTP suite runs against: the embedded one and Camunda 7's engine-rest (its stand-in, see camunda7/standin.ts). */
+export const ENGINES = ['embedded', 'camunda7'] as const;
+export type EngineUnderTest = (typeof ENGINES)[number];
+
+/** How a suite's title names the engine. */
+export function engineTitle(engine: EngineUnderTest): string {
+  return engine === 'embedded' ? 'embedded bpmn-engine' : 'Camunda 7 adapter against an engine-rest STAND-IN';
+}
 
 export interface Http {
   status: number;
@@ -19,12 +29,23 @@ export class FacadeHarness {
   /** every response is checked against the served /openapi.json (contract.ts) */
   readonly contract = new ContractChecker();
 
-  constructor(private readonly options: Partial<StartOptions> = {}) {
+  /** for engine `camunda7`: the engine-rest stand-in the facade talks to (kept across facade restarts) */
+  standIn: Camunda7StandIn | undefined;
+  readonly engine: EngineUnderTest;
+
+  constructor(private readonly options: Partial<StartOptions> & { engine?: EngineUnderTest } = {}) {
     this.dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'bra-facade-'));
+    this.engine = options.engine ?? 'embedded';
   }
 
   async start(): Promise<this> {
-    this.running = await startFacade({ bpmnFile: path.join(EXAMPLE, 'application.bpmn'), port: 0, log: () => undefined, ...this.options, dataDir: this.dataDir });
+    const bpmnFile = this.options.bpmnFile ?? path.join(EXAMPLE, 'application.bpmn');
+    const remote: Partial<StartOptions> = {};
+    if (this.engine === 'camunda7') {
+      this.standIn ??= await new Camunda7StandIn({ bpmnFile, model: this.options.model }).start();
+      Object.assign(remote, { engine: 'camunda7', engineUrl: this.standIn.url });
+    }
+    this.running = await startFacade({ bpmnFile, port: 0, log: () => undefined, ...this.options, ...remote, dataDir: this.dataDir });
     const doc = await fetch(`${this.running.url}/openapi.json`);
     await this.contract.init(await doc.json());
     return this;
@@ -37,6 +58,10 @@ export class FacadeHarness {
 
   async stop(): Promise<void> {
     await this.running?.close();
+    if (this.standIn) {
+      await this.standIn.stop();
+      this.standIn.assertClean();
+    }
     ContractChecker.report(this.contract);
   }
 

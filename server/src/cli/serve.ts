@@ -16,6 +16,8 @@ export async function cmdServe(args: string[], io: Io): Promise<number> {
     {
       model: { type: 'string' },
       engine: { type: 'string' },
+      'engine-url': { type: 'string' },
+      deploy: { type: 'boolean' },
       port: { type: 'string' },
       host: { type: 'string' },
       'data-dir': { type: 'string' },
@@ -36,6 +38,8 @@ export async function cmdServe(args: string[], io: Io): Promise<number> {
       bpmnFile: positionals,
       model: values.model as string | undefined,
       engine: values.engine as string | undefined,
+      engineUrl: values['engine-url'] as string | undefined,
+      deploy: values.deploy === true ? true : undefined,
       port: intOption(values.port, 'port', 0, 65535),
       host: values.host as string | undefined,
       dataDir: values['data-dir'] as string | undefined,

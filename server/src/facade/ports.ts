@@ -1,6 +1,6 @@
 /**
  * The port between the facade and a process engine: the paper's ProcessEngineAdapter.
- * The embedded adapter (bpmn-engine) implements it today; Camunda 7/8 adapters will implement the same.
+ * Implemented by the embedded adapter (bpmn-engine in process) and the Camunda 7 engine-rest adapter.
  * Resource data is part of the instance (process variables for a remote engine), so the facade keeps
  * no state of its own.
  */
@@ -97,13 +97,26 @@ export class EngineError extends Error {
   }
 }
 
+/** What a read must include beyond tasks (remote engines fetch message subscriptions only when asked). */
+export interface ReadOptions {
+  /** the receive tasks and message events the instance waits at */
+  events?: boolean;
+}
+
 export interface ProcessEngineAdapter {
   readonly name: string;
+  /** Readies the engine (loads or deploys the model); returns warnings worth telling the user (an unreachable remote engine is one, not a failure). */
+  init(): Promise<string[]>;
   start(req: StartRequest): Promise<InstanceSnapshot>;
-  get(businessKey: string): Promise<InstanceSnapshot | undefined>;
+  get(businessKey: string, options?: ReadOptions): Promise<InstanceSnapshot | undefined>;
   list(page: { offset: number; limit: number }): Promise<{ total: number; items: InstanceSnapshot[] }>;
   delete(businessKey: string): Promise<boolean>;
-  /** Runs `decide` on the current snapshot under the instance's lock; the write it returns is applied atomically. */
-  update(businessKey: string, decide: (s: InstanceSnapshot) => WriteRequest | MessageRequest | undefined): Promise<InstanceSnapshot | undefined>;
+  /**
+   * Runs `decide` on the current snapshot and applies the write it returns as one step. The embedded
+   * engine holds the instance's lock meanwhile; a remote engine decides optimistically and, when the
+   * engine says the instance changed under it, reads and decides again (a few times, then `conflict`).
+   * `decide` may therefore run more than once and must not have side effects.
+   */
+  update(businessKey: string, decide: (s: InstanceSnapshot) => WriteRequest | MessageRequest | undefined, options?: ReadOptions): Promise<InstanceSnapshot | undefined>;
   close(): Promise<void>;
 }

@@ -5,13 +5,19 @@ import { collectFiles, findConfig, UsageError } from '../node/files';
 import { loadProject, BpmnNeighbours, requireModel, type LoadedProject } from '../node/project';
 import { buildApi, type ApiModel } from './api';
 import { buildFacade } from './app';
-import { EmbeddedEngine } from './embedded/embeddedEngine';
+import { chooseEngine, createEngine } from './engines';
+import { EngineError, type ProcessEngineAdapter } from './ports';
 
 export interface StartOptions {
   /** BPMN files or folders; the served process is in one of them, called processes in any */
   bpmnFile: string | string[];
   model?: string;
+  /** embedded (default), camunda7, camunda8; else bpmn-resource-api.json's engine.type */
   engine?: string;
+  /** the remote engine's REST base URL; else engine.url of the config */
+  engineUrl?: string;
+  /** deploy the served files to the remote engine at start */
+  deploy?: boolean;
   port?: number;
   host?: string;
   dataDir?: string;
@@ -32,6 +38,7 @@ export interface StartOptions {
 export interface RunningFacade {
   app: FastifyInstance;
   api: ApiModel;
+  engine: ProcessEngineAdapter;
   url: string;
   /** warnings of `check` on the served files */
   warnings: string[];
@@ -65,33 +72,26 @@ export function loadApi(inputs: string | string[], model?: string): LoadedApi {
 }
 
 export async function startFacade(o: StartOptions): Promise<RunningFacade> {
-  const engineName = o.engine ?? 'embedded';
-  if (engineName !== 'embedded') {
-    throw new UsageError(`engine '${engineName}' is not available in this version; use --engine embedded`);
-  }
   const { api, projects, warnings } = loadApi(o.bpmnFile, o.model);
-  const dataDir = path.resolve(o.dataDir ?? path.join('.bpmn-resource-api', api.process.id));
   const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const engine = new EmbeddedEngine({
-    sources: projects.map((p) => ({ file: p.bpmnFile, text: p.text, doc: p.doc })),
-    processId: api.process.id,
-    dataDir,
-    maxLiveEngines: o.maxLiveEngines,
-    log,
-    allowScripts: o.allowScripts,
-  });
+  const config = findConfig(projects[0].bpmnFile);
+  const { choice, warnings: configWarnings } = chooseEngine({ engine: o.engine, engineUrl: o.engineUrl, deploy: o.deploy }, config?.engine);
+  warnings.push(...configWarnings);
+  const engine = createEngine(choice, { api, projects, dataDir: o.dataDir, log, allowScripts: o.allowScripts, maxLiveEngines: o.maxLiveEngines });
   try {
-    await engine.init();
+    warnings.push(...(await engine.init()));
   } catch (e) {
-    throw new UsageError(`the embedded engine cannot load the process: ${(e as Error).message}`);
+    await engine.close();
+    if (e instanceof EngineError) throw new UsageError(`the ${engine.name} engine cannot serve the process: ${e.message}`);
+    throw new UsageError(`the ${choice.type} engine cannot load the process: ${(e as Error).message}`);
   }
   const host = o.host ?? '127.0.0.1';
-  const fromConfig = findConfig(projects[0].bpmnFile)?.allowedHosts;
+  const fromConfig = config?.allowedHosts;
   const allowedHosts = [...(o.allowedHosts ?? []), ...(Array.isArray(fromConfig) ? fromConfig.filter((h): h is string => typeof h === 'string') : [])];
   const app = await buildFacade({ api, engine, token: o.token, bodyLimit: o.bodyLimit, requestTimeout: o.requestTimeout, host, allowedHosts, cors: o.cors });
   await app.listen({ port: o.port ?? 3000, host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : o.port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  return { app, api, url, warnings, close: () => app.close() };
+  return { app, api, engine, url, warnings, close: () => app.close() };
 }

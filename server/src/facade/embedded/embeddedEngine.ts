@@ -116,7 +116,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
     for (const [k, v] of facts.elementVariable) this.elementVariable.set(k, v);
   }
 
-  async init(): Promise<void> {
+  async init(): Promise<string[]> {
     await this.store.init();
     // Parse the BPMN once for all instances (bpmn-engine would otherwise parse it per instance).
     this.moddleContext = await prepareModdle(this.options.sources, this.options.processId, this.zeebeCalled);
@@ -131,6 +131,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
       const rec = await this.store.read(key);
       if (rec?.state === 'active' && !rec.incident) this.scheduler.schedule(key, earliest(rec));
     }
+    return [];
   }
 
   async start(req: StartRequest): Promise<InstanceSnapshot> {

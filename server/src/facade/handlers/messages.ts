@@ -26,7 +26,7 @@ export function messageHandler(ctx: FacadeContext) {
       throw new HttpProblem(400, 'businessKey must be a string of letters, digits, ".", "_", "~" or "-"', { errors: [{ name: 'businessKey', pointer: '/businessKey', reason: 'has the wrong form' }] });
     }
     const starts = endpoint.triggers.some((t) => t.kind === 'startEvent' && !t.parent && t.process === api.process);
-    if (typeof businessKey === 'string' && (await ctx.engine.get(businessKey))) {
+    if (typeof businessKey === 'string' && (await ctx.engine.get(businessKey, { events: true }))) {
       const after = await ctx.engine.update(businessKey, (snap) => {
         const w = snap.waiting.find((x) => x.messageName === messageName);
         if (!w) throw new HttpProblem(404, `instance '${businessKey}' is not waiting for message '${messageName}'`);
@@ -35,7 +35,7 @@ export function messageHandler(ctx: FacadeContext) {
         return w.kind === 'receiveTask'
           ? { data, variables, complete: { executionId: w.executionId } }
           : { data, variables, messageId: endpoint.messageId ?? messageName };
-      });
+      }, { events: true });
       return reply.code(200).send({ businessKey, state: after!.state, _links: { instance: { href: uriOf(api.root.resource.uri, { businessKey }) } } });
     }
     if (!starts) {

@@ -1,0 +1,408 @@
+/**
+ * The engine port on Camunda 7's engine-rest (and the forks that keep its API: Operaton, CIB seven,
+ * FINOS Fluxnova). The facade keeps nothing: resource data lives in the root instance's variables
+ * (`resourceApi:data:<storage key>`, beside the process variables the model reads), so any number of
+ * facades in front of one engine serve the same data. The only memory is a cache of business key →
+ * root instance id, checked by every read (a gone id is looked up again).
+ *
+ * Reads of ended instances and lists use the history API (history level `activity` or higher): the
+ * runtime API forgets an instance when it ends.
+ */
+import type { BpmnDocument } from '../../core/bpmn/model';
+import { KeyedMutex } from '../embedded/concurrency';
+import {
+  EngineError,
+  type InstanceSnapshot,
+  type MessageRequest,
+  type ProcessEngineAdapter,
+  type ReadOptions,
+  type StartRequest,
+  type WaitingActivity,
+  type WriteRequest,
+} from '../ports';
+import { EngineRestClient, EngineRestError, type EngineAuth } from './restClient';
+import { plain, typedAll, type TypedValue } from './variables';
+
+export interface Camunda7Options {
+  url: string;
+  processId: string;
+  /** the served BPMN files: element kinds and names, message names, and what --deploy sends */
+  sources: { file: string; text: string; doc: BpmnDocument }[];
+  /** the root resource's storage key (`Application`): what a list shows of each instance */
+  rootStorageKey: string;
+  auth?: EngineAuth;
+  timeout?: number;
+  /** deploy the served files at start (duplicate filtering on) */
+  deploy?: boolean;
+  log?: (line: string) => void;
+}
+
+/** engine-rest DTOs, as far as the adapter reads them */
+interface TaskDto {
+  id: string;
+  taskDefinitionKey: string;
+  executionId: string;
+  processInstanceId: string;
+}
+interface ProcessInstanceDto {
+  id: string;
+  businessKey: string | null;
+}
+interface EventSubscriptionDto {
+  eventName: string;
+  executionId: string;
+  processInstanceId: string;
+  activityId: string;
+}
+interface HistoricProcessInstanceDto {
+  id: string;
+  businessKey: string | null;
+  startTime: string;
+  endTime: string | null;
+  state: string;
+}
+interface NamedVariable extends TypedValue {
+  name: string;
+}
+
+const DATA = 'resourceApi:data:';
+const STARTED = 'resourceApi:startedAt';
+const VERSION = 'resourceApi:version';
+const ATTEMPTS = 3;
+const ENDED_STATES = new Set(['COMPLETED', 'INTERNALLY_TERMINATED']);
+
+interface Read {
+  snap: InstanceSnapshot;
+  rootId: string;
+  tasks: Map<string, TaskDto>;
+  subscriptions: EventSubscriptionDto[];
+}
+
+export class Camunda7Engine implements ProcessEngineAdapter {
+  readonly name = 'camunda7';
+  readonly client: EngineRestClient;
+  private readonly rootIds = new Map<string, string>();
+  private readonly mutex = new KeyedMutex();
+  private readonly receiveTasks = new Set<string>();
+  private readonly messageNames = new Map<string, string>();
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly o: Camunda7Options) {
+    this.client = new EngineRestClient({ url: o.url, auth: o.auth, timeout: o.timeout });
+    this.log = o.log ?? (() => undefined);
+    for (const s of o.sources) {
+      for (const p of s.doc.processes) {
+        for (const a of p.activities) if (a.kind === 'receiveTask') this.receiveTasks.add(a.id);
+        for (const t of p.messageTriggers) if (t.messageRef) this.messageNames.set(t.messageRef, t.messageName);
+      }
+    }
+  }
+
+  /** Deploys when asked; says (without failing) when the engine is unreachable or lacks the process. */
+  async init(): Promise<string[]> {
+    if (this.o.deploy) {
+      const form = new FormData();
+      form.set('deployment-name', this.o.processId);
+      form.set('deployment-source', 'bpmn-resource-api');
+      form.set('enable-duplicate-filtering', 'true');
+      form.set('deploy-changed-only', 'true');
+      for (const s of this.o.sources) form.set(s.file.split(/[\\/]/).pop()!, new Blob([s.text], { type: 'application/xml' }), s.file.split(/[\\/]/).pop()!);
+      try {
+        await this.client.postForm('/deployment/create', form);
+        this.log(`deployed ${this.o.sources.length} file(s) to ${this.o.url}`);
+      } catch (e) {
+        if (e instanceof EngineRestError) throw new EngineError(`the engine refused the deployment: ${e.message}`, 'rejected');
+        throw e;
+      }
+      return [];
+    }
+    try {
+      await this.client.get(`/process-definition/key/${encodeURIComponent(this.o.processId)}`);
+      return [];
+    } catch (e) {
+      if (e instanceof EngineRestError && (e.status === 404 || e.status === 400)) return [`process '${this.o.processId}' is not deployed on ${this.o.url}; deploy it or serve with --deploy`];
+      if (e instanceof EngineError) return [`${e.message}; requests answer 503 until it answers`];
+      throw e;
+    }
+  }
+
+  async start(req: StartRequest): Promise<InstanceSnapshot> {
+    const key = req.businessKey;
+    if (await this.exists(key)) throw new EngineError(`an instance with business key '${key}' exists`, 'conflict');
+    const startedAt = new Date().toISOString();
+    const variables = typedAll({ ...req.variables, ...storeValues(req.data, 1), [STARTED]: startedAt });
+    let id: string;
+    try {
+      if (req.startMessage) {
+        const name = this.messageNames.get(req.startMessage.messageId) ?? req.startMessage.messageId;
+        const [result] = await this.client.post<{ processInstance?: { id: string } }[]>('/message', { messageName: name, businessKey: key, processVariables: variables, resultEnabled: true });
+        id = result.processInstance!.id;
+      } else {
+        id = (await this.client.post<ProcessInstanceDto>(`/process-definition/key/${encodeURIComponent(req.processId)}/start`, { businessKey: key, variables })).id;
+      }
+    } catch (e) {
+      throw this.engineError(e, 'start');
+    }
+    this.rootIds.set(key, id);
+    const read = await this.read(key, {});
+    if (!read) return { businessKey: key, processId: req.processId, state: 'completed', startedAt, endedAt: startedAt, version: 1, waiting: [], data: req.data, variables: req.variables };
+    return read.snap;
+  }
+
+  async get(businessKey: string, options: ReadOptions = {}): Promise<InstanceSnapshot | undefined> {
+    return (await this.read(businessKey, options))?.snap;
+  }
+
+  async list(page: { offset: number; limit: number }): Promise<{ total: number; items: InstanceSnapshot[] }> {
+    const query = { processDefinitionKey: this.o.processId };
+    const [instances, count] = await Promise.all([
+      this.client.get<HistoricProcessInstanceDto[]>('/history/process-instance', { ...query, sortBy: 'businessKey', sortOrder: 'asc', firstResult: page.offset, maxResults: page.limit }),
+      this.client.get<{ count: number }>('/history/process-instance/count', query),
+    ]);
+    const vars = instances.length
+      ? await this.client.get<(NamedVariable & { processInstanceId: string })[]>('/history/variable-instance', {
+          processInstanceIdIn: instances.map((i) => i.id).join(','),
+          variableName: `${DATA}${this.o.rootStorageKey}`,
+          deserializeValues: false,
+        })
+      : [];
+    return {
+      total: count.count,
+      items: instances.map((i) => {
+        const own = vars.filter((v) => v.processInstanceId === i.id);
+        return this.historicSnapshot(i, own);
+      }),
+    };
+  }
+
+  async delete(businessKey: string): Promise<boolean> {
+    return this.mutex.run(businessKey, async () => {
+      const id = await this.rootId(businessKey);
+      if (id) {
+        try {
+          await this.client.delete(`/process-instance/${encodeURIComponent(id)}`);
+        } catch (e) {
+          if (!(e instanceof EngineRestError && e.status === 404)) throw this.engineError(e, 'delete');
+        }
+      }
+      this.rootIds.delete(businessKey);
+      // The history keeps a deleted or ended instance; the facade's DELETE removes it for good.
+      const ended = await this.historic(businessKey, true);
+      for (const h of ended) await this.client.delete(`/history/process-instance/${encodeURIComponent(h.id)}`);
+      return Boolean(id) || ended.length > 0;
+    });
+  }
+
+  /**
+   * Optimistic: read, decide, write; if the engine says the task or execution is gone or was changed
+   * meanwhile (another facade completed it), read again and decide again. Writes from this process
+   * are serialised per instance as well, so its own concurrent patches do not race each other.
+   */
+  async update(businessKey: string, decide: (s: InstanceSnapshot) => WriteRequest | MessageRequest | undefined, options: ReadOptions = {}): Promise<InstanceSnapshot | undefined> {
+    return this.mutex.run(businessKey, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const read = await this.read(businessKey, options);
+        if (!read) return undefined;
+        const req = decide(read.snap);
+        if (!req) return read.snap;
+        if (read.snap.state !== 'active') throw new EngineError('the process has ended', 'conflict');
+        try {
+          await this.apply(read, req);
+        } catch (e) {
+          const err = this.engineError(e, 'write');
+          if (err.kind === 'conflict' && attempt < ATTEMPTS) continue;
+          throw err;
+        }
+        return (await this.read(businessKey, options))?.snap ?? { ...read.snap, state: 'completed', waiting: [] };
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.mutex.drain();
+  }
+
+  private async apply(read: Read, req: WriteRequest | MessageRequest): Promise<void> {
+    const { snap, rootId } = read;
+    const store = typedAll({ ...storeValues(req.data, snap.version + 1) });
+    const v = req.variables;
+    const values = v ? typedAll(v.values) : {};
+    if ('messageId' in req) {
+      const name = this.messageNames.get(req.messageId) ?? req.messageId;
+      const sub = read.subscriptions.find((s) => s.eventName === name);
+      if (!sub) throw new EngineError(`the instance is not waiting for message '${name}'`, 'conflict');
+      return this.trigger(sub, values, store, rootId);
+    }
+    const target = req.complete?.executionId ?? v?.executionId;
+    const task = target ? read.tasks.get(target) : undefined;
+    const sub = target && !task ? read.subscriptions.find((s) => s.executionId === target) : undefined;
+    if (req.complete && !task && !sub) throw new EngineError('the activity is no longer active', 'conflict');
+    const local = v?.scope === 'local' && task && task.executionId !== task.processInstanceId;
+    if (local) await this.client.post(`/execution/${encodeURIComponent(task.executionId)}/localVariables`, { modifications: values });
+    const processValues = local ? {} : values;
+    try {
+      if (req.complete && sub) return await this.trigger(sub, processValues, store, rootId);
+      const inRoot = !task || task.processInstanceId === rootId;
+      if (req.complete && task) {
+        await this.client.post(`/task/${encodeURIComponent(task.id)}/complete`, { variables: inRoot ? { ...processValues, ...store } : processValues });
+        if (!inRoot) await this.setRootVariables(rootId, store);
+        return;
+      }
+      if (!inRoot && Object.keys(processValues).length) await this.client.post(`/process-instance/${encodeURIComponent(task!.processInstanceId)}/variables`, { modifications: processValues });
+      await this.setRootVariables(rootId, inRoot ? { ...processValues, ...store } : store);
+    } catch (e) {
+      // engine-rest has no transaction across calls: take back the iteration's variables set just before.
+      if (local) await this.client.post(`/execution/${encodeURIComponent(task.executionId)}/localVariables`, { deletions: Object.keys(values) }).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private async trigger(sub: EventSubscriptionDto, values: Record<string, TypedValue>, store: Record<string, TypedValue>, rootId: string): Promise<void> {
+    const inRoot = sub.processInstanceId === rootId;
+    await this.client.post(`/execution/${encodeURIComponent(sub.executionId)}/messageSubscriptions/${encodeURIComponent(sub.eventName)}/trigger`, { variables: inRoot ? { ...values, ...store } : values });
+    if (!inRoot) await this.setRootVariables(rootId, store);
+  }
+
+  private async setRootVariables(rootId: string, modifications: Record<string, TypedValue>): Promise<void> {
+    if (Object.keys(modifications).length) await this.client.post(`/process-instance/${encodeURIComponent(rootId)}/variables`, { modifications });
+  }
+
+  /** The instance as it stands: runtime first (tasks and variables in parallel), else history. */
+  private async read(businessKey: string, options: ReadOptions): Promise<Read | undefined> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const rootId = await this.rootId(businessKey);
+      if (!rootId) return this.readEnded(businessKey);
+      const [vars, tasks] = await Promise.all([this.rootVariables(rootId), this.client.get<TaskDto[]>('/task', { processInstanceBusinessKey: businessKey })]);
+      if (!vars) {
+        this.rootIds.delete(businessKey);
+        continue;
+      }
+      const subscriptions = options.events ? await this.subscriptions(businessKey) : [];
+      return this.compose(businessKey, rootId, vars, tasks, subscriptions);
+    }
+    return this.readEnded(businessKey);
+  }
+
+  private compose(businessKey: string, rootId: string, vars: Record<string, TypedValue>, tasks: TaskDto[], subscriptions: EventSubscriptionDto[]): Read {
+    const { data, variables, startedAt, version } = split(vars);
+    const waiting: WaitingActivity[] = tasks.map((t) => ({
+      activityId: t.taskDefinitionKey,
+      executionId: t.id,
+      // A multi-instance iteration has an execution of its own: that is the item; a task on a loop is an item per pass.
+      scopeId: t.executionId !== t.processInstanceId ? t.executionId : t.id,
+      kind: 'task',
+    }));
+    for (const s of subscriptions) {
+      waiting.push({ activityId: s.activityId, executionId: s.executionId, scopeId: s.executionId, kind: this.receiveTasks.has(s.activityId) ? 'receiveTask' : 'messageEvent', messageName: s.eventName });
+    }
+    return {
+      snap: { businessKey, processId: this.o.processId, state: 'active', startedAt: startedAt ?? '', version, waiting, data, variables },
+      rootId,
+      tasks: new Map(tasks.map((t) => [t.id, t])),
+      subscriptions,
+    };
+  }
+
+  private async readEnded(businessKey: string): Promise<Read | undefined> {
+    const [h] = await this.historic(businessKey, false);
+    if (!h) return undefined;
+    const vars = await this.client.get<NamedVariable[]>('/history/variable-instance', { processInstanceId: h.id, deserializeValues: false });
+    return { snap: this.historicSnapshot(h, vars), rootId: h.id, tasks: new Map(), subscriptions: [] };
+  }
+
+  private historicSnapshot(h: HistoricProcessInstanceDto, vars: NamedVariable[]): InstanceSnapshot {
+    const byName: Record<string, TypedValue> = {};
+    for (const v of vars) byName[v.name] = v;
+    const { data, variables, version } = split(byName);
+    const ended = ENDED_STATES.has(h.state);
+    return {
+      businessKey: h.businessKey ?? '',
+      processId: this.o.processId,
+      state: ended ? 'completed' : 'active',
+      startedAt: toIso(h.startTime),
+      ...(ended && h.endTime ? { endedAt: toIso(h.endTime) } : {}),
+      version,
+      waiting: [],
+      data,
+      variables,
+    };
+  }
+
+  /** Ended instances of this process with the business key (all of them, for `any`, else only completed ones). */
+  private async historic(businessKey: string, any: boolean): Promise<HistoricProcessInstanceDto[]> {
+    const list = await this.client.get<HistoricProcessInstanceDto[]>('/history/process-instance', { processInstanceBusinessKey: businessKey, processDefinitionKey: this.o.processId, finished: true });
+    return any ? list : list.filter((h) => ENDED_STATES.has(h.state));
+  }
+
+  private async exists(businessKey: string): Promise<boolean> {
+    if (await this.rootId(businessKey)) return true;
+    return (await this.historic(businessKey, false)).length > 0;
+  }
+
+  private async rootId(businessKey: string): Promise<string | undefined> {
+    const cached = this.rootIds.get(businessKey);
+    if (cached) return cached;
+    const [inst] = await this.client.get<ProcessInstanceDto[]>('/process-instance', { businessKey, processDefinitionKey: this.o.processId, rootProcessInstances: true, maxResults: 1 });
+    if (!inst) return undefined;
+    if (this.rootIds.size > 10_000) this.rootIds.clear();
+    this.rootIds.set(businessKey, inst.id);
+    return inst.id;
+  }
+
+  private async rootVariables(rootId: string): Promise<Record<string, TypedValue> | undefined> {
+    try {
+      return await this.client.get<Record<string, TypedValue>>(`/process-instance/${encodeURIComponent(rootId)}/variables`, { deserializeValues: false });
+    } catch (e) {
+      if (e instanceof EngineRestError && (e.status === 404 || /does not exist|doesn't exist|not found/i.test(e.message))) return undefined;
+      throw this.engineError(e, 'read');
+    }
+  }
+
+  /** Message subscriptions of every instance with the business key (called ones have it too). */
+  private async subscriptions(businessKey: string): Promise<EventSubscriptionDto[]> {
+    const instances = await this.client.get<ProcessInstanceDto[]>('/process-instance', { businessKey });
+    const lists = await Promise.all(instances.map((i) => this.client.get<EventSubscriptionDto[]>('/event-subscription', { processInstanceId: i.id, eventType: 'message' })));
+    return lists.flat();
+  }
+
+  /** engine-rest's answer in the port's terms (design.md: a failed completion is a 500 RestException with the engine's message). */
+  private engineError(e: unknown, what: 'start' | 'write' | 'read' | 'delete'): EngineError {
+    if (e instanceof EngineError) return e;
+    if (!(e instanceof EngineRestError)) return new EngineError(`the engine failed: ${(e as Error).message}`, 'unavailable');
+    const m = e.message;
+    if (what === 'start' && (e.status === 404 || /No matching (process )?definition/i.test(m))) return new EngineError(`process '${this.o.processId}' is not deployed on the engine (${m}); deploy it or serve with --deploy`, 'unavailable');
+    if (e.status === 404 || /OptimisticLocking|Cannot find task|task is null|does not exist|doesn't exist|does not have a subscription|No execution found/i.test(m)) return new EngineError(`the instance changed meanwhile: ${m}`, 'conflict');
+    if (e.status === 400 || /^Cannot (complete task|instantiate process definition|correlate message|trigger|submit)/i.test(m) || e.status === 500 && /expression|condition|sequence flow|variable/i.test(m)) {
+      const id = /element with id '([^']+)'/.exec(m)?.[1] ?? /activity(?: with)? id '([^']+)'/i.exec(m)?.[1];
+      const cause = m.replace(/^Cannot (complete task|instantiate process definition|correlate message)[^:]*:\s*/i, '');
+      return new EngineError(`the process cannot continue${id ? ` at ${id}` : ''}: ${cause}`, 'rejected', id ? { id } : undefined);
+    }
+    return new EngineError(`the engine failed (${e.status} ${e.type}): ${m}`, 'unavailable');
+  }
+}
+
+function storeValues(data: Record<string, Record<string, unknown>>, version: number): Record<string, unknown> {
+  const out: Record<string, unknown> = { [VERSION]: version };
+  for (const [k, v] of Object.entries(data)) out[DATA + k] = v;
+  return out;
+}
+
+function split(vars: Record<string, TypedValue>): { data: Record<string, Record<string, unknown>>; variables: Record<string, unknown>; startedAt?: string; version: number } {
+  const data: Record<string, Record<string, unknown>> = {};
+  const variables: Record<string, unknown> = {};
+  let startedAt: string | undefined;
+  let version = 0;
+  for (const [name, t] of Object.entries(vars)) {
+    if (name.startsWith(DATA)) data[name.slice(DATA.length)] = (plain(t) ?? {}) as Record<string, unknown>;
+    else if (name === STARTED) startedAt = String(plain(t));
+    else if (name === VERSION) version = Number(plain(t)) || 0;
+    else variables[name] = plain(t);
+  }
+  return { data, variables, startedAt, version };
+}
+
+/** engine-rest dates are `2021-03-01T10:00:00.000+0100`; the facade speaks RFC 3339. */
+function toIso(d: string): string {
+  const t = Date.parse(d.replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
+  return Number.isNaN(t) ? d : new Date(t).toISOString();
+}

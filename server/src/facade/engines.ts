@@ -1,0 +1,94 @@
+/**
+ * The composition root of the engine side: which adapter serves, built from the command line, then
+ * `bpmn-resource-api.json`'s `engine` object, then the default (embedded). Credentials come only from
+ * the environment (the VS Code client passes them from its SecretStorage), never from a settings file.
+ */
+import * as path from 'node:path';
+import { UsageError } from '../node/files';
+import type { LoadedProject } from '../node/project';
+import type { ApiModel } from './api';
+import { Camunda7Engine } from './camunda7/camunda7Engine';
+import type { EngineAuth } from './camunda7/restClient';
+import { EmbeddedEngine } from './embedded/embeddedEngine';
+import type { ProcessEngineAdapter } from './ports';
+
+export const ENGINES = ['embedded', 'camunda7', 'camunda8'] as const;
+export type EngineType = (typeof ENGINES)[number];
+
+export interface EngineChoice {
+  type: EngineType;
+  /** the remote engine's REST base URL */
+  url?: string;
+  deploy?: boolean;
+  /** per engine call, ms */
+  timeout?: number;
+}
+
+/** Flags win over the config file's `engine` object; warnings say what of the config was ignored. */
+export function chooseEngine(flags: { engine?: string; engineUrl?: string; deploy?: boolean }, config: unknown): { choice: EngineChoice; warnings: string[] } {
+  const warnings: string[] = [];
+  const c = typeof config === 'object' && config !== null && !Array.isArray(config) ? (config as Record<string, unknown>) : {};
+  for (const secret of ['password', 'token', 'clientSecret', 'user']) {
+    if (secret in c) warnings.push(`bpmn-resource-api.json: engine.${secret} is ignored: credentials come from the environment (BPMN_RESOURCE_API_ENGINE_USER, _PASSWORD, _TOKEN)`);
+  }
+  const type = flags.engine ?? (typeof c.type === 'string' ? c.type : 'embedded');
+  if (!(ENGINES as readonly string[]).includes(type)) throw new UsageError(`unknown engine '${type}'; choose one of ${ENGINES.join(', ')}`);
+  const url = flags.engineUrl ?? (typeof c.url === 'string' ? c.url : undefined);
+  if (url !== undefined) {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      throw new UsageError(`--engine-url '${url}' is not a URL (for Camunda 7: http://localhost:8080/engine-rest)`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`--engine-url must be http(s), not ${u.protocol}`);
+  }
+  const timeout = typeof c.timeout === 'number' && c.timeout > 0 ? c.timeout : undefined;
+  return { choice: { type: type as EngineType, url, deploy: flags.deploy ?? c.deploy === true, timeout }, warnings };
+}
+
+export function engineAuthFromEnv(env: NodeJS.ProcessEnv = process.env): EngineAuth | undefined {
+  const user = env.BPMN_RESOURCE_API_ENGINE_USER;
+  const token = env.BPMN_RESOURCE_API_ENGINE_TOKEN;
+  if (token) return { token };
+  if (user) return { user, password: env.BPMN_RESOURCE_API_ENGINE_PASSWORD ?? '' };
+  return undefined;
+}
+
+export interface EngineContext {
+  api: ApiModel;
+  projects: LoadedProject[];
+  dataDir?: string;
+  log: (line: string) => void;
+  allowScripts?: boolean;
+  maxLiveEngines?: number;
+}
+
+export function createEngine(choice: EngineChoice, ctx: EngineContext): ProcessEngineAdapter {
+  const sources = ctx.projects.map((p) => ({ file: p.bpmnFile, text: p.text, doc: p.doc }));
+  switch (choice.type) {
+    case 'embedded':
+      return new EmbeddedEngine({
+        sources,
+        processId: ctx.api.process.id,
+        dataDir: path.resolve(ctx.dataDir ?? path.join('.bpmn-resource-api', ctx.api.process.id)),
+        maxLiveEngines: ctx.maxLiveEngines,
+        log: ctx.log,
+        allowScripts: ctx.allowScripts,
+      });
+    case 'camunda7':
+      if (!choice.url) throw new UsageError('--engine camunda7 needs --engine-url (engine-rest base URL, e.g. http://localhost:8080/engine-rest)');
+      return new Camunda7Engine({
+        url: choice.url,
+        processId: ctx.api.process.id,
+        sources,
+        rootStorageKey: ctx.api.root.resource.name,
+        auth: engineAuthFromEnv(),
+        timeout: choice.timeout,
+        deploy: choice.deploy,
+        log: ctx.log,
+      });
+    case 'camunda8':
+      throw new UsageError("engine 'camunda8' is not available in this version; use --engine embedded or camunda7");
+  }
+}
