@@ -382,7 +382,8 @@ function camundaFailure(e: unknown, what: string): Error {
     const id = e.element?.id;
     const why = /no condition of its outgoing flows holds/.test(e.message) && id
       ? `ENGINE-02004 No outgoing sequence flow for the element with id '${id}' could be selected for continuing the process.`
-      : `${e.message.replace(/^the process cannot continue at [^:]+: /, '')}${id ? ` (element with id '${id}')` : ''}`;
+      : // Like Camunda's "Unknown property used in expression: ${…}. Cause: …": the expression, not the element.
+        e.message.replace(/^the process cannot continue at [^:]+: /, '');
     return new Rest(500, `${what}: ${why}`);
   }
   if (e instanceof EngineError && e.kind === 'conflict') return new Rest(500, `${what}: ENGINE-03005 Execution of 'UPDATE' failed. Entity was updated by another transaction concurrently. (OptimisticLockingException)`);

@@ -8,7 +8,9 @@
  * Reads of ended instances and lists use the history API (history level `activity` or higher): the
  * runtime API forgets an instance when it ends.
  */
+import { executionFacts } from '../../core/bpmn/execution';
 import type { BpmnDocument } from '../../core/bpmn/model';
+import { attrValue } from '../../core/xml/scanner';
 import { KeyedMutex } from '../embedded/concurrency';
 import {
   EngineError,
@@ -86,8 +88,14 @@ export class Camunda7Engine implements ProcessEngineAdapter {
   private readonly receiveTasks = new Set<string>();
   private readonly messageNames = new Map<string, string>();
   private readonly log: (line: string) => void;
+  private readonly names = new Map<string, string>();
+  /** whether any served process waits at receive tasks or message catch events: only then do reads ask for subscriptions */
+  private readonly waitsForMessages: boolean;
+  /** sequence-flow conditions and the element they leave: engine messages quote the expression, not the element */
+  private readonly conditions: { body: string; sourceId: string }[] = [];
 
   constructor(private readonly o: Camunda7Options) {
+    this.waitsForMessages = o.sources.some((s) => s.doc.processes.some((p) => p.messageTriggers.some((t) => t.kind !== 'startEvent')));
     this.client = new EngineRestClient({ url: o.url, auth: o.auth, timeout: o.timeout });
     this.log = o.log ?? (() => undefined);
     for (const s of o.sources) {
@@ -95,6 +103,11 @@ export class Camunda7Engine implements ProcessEngineAdapter {
         for (const a of p.activities) if (a.kind === 'receiveTask') this.receiveTasks.add(a.id);
         for (const t of p.messageTriggers) if (t.messageRef) this.messageNames.set(t.messageRef, t.messageName);
       }
+      for (const e of s.doc.ids) {
+        const n = attrValue(e.element, 'name');
+        if (n && !this.names.has(e.id)) this.names.set(e.id, n);
+      }
+      for (const c of executionFacts(s.doc).conditions) if (c.body.trim()) this.conditions.push({ body: c.body.trim(), sourceId: c.sourceId });
     }
   }
 
@@ -272,12 +285,17 @@ export class Camunda7Engine implements ProcessEngineAdapter {
     for (let attempt = 0; attempt < 2; attempt++) {
       const rootId = await this.rootId(businessKey);
       if (!rootId) return this.readEnded(businessKey);
-      const [vars, tasks] = await Promise.all([this.rootVariables(rootId), this.client.get<TaskDto[]>('/task', { processInstanceBusinessKey: businessKey })]);
+      // One round trip; message subscriptions only where the model has something to wait for a message at
+      // (all instances with the business key when a message is being correlated, else the root's).
+      const [vars, tasks, subscriptions] = await Promise.all([
+        this.rootVariables(rootId),
+        this.client.get<TaskDto[]>('/task', { processInstanceBusinessKey: businessKey }),
+        options.events ? this.subscriptions(businessKey) : this.waitsForMessages ? this.subscriptionsOf(rootId) : Promise.resolve([]),
+      ]);
       if (!vars) {
         this.rootIds.delete(businessKey);
         continue;
       }
-      const subscriptions = options.events ? await this.subscriptions(businessKey) : [];
       return this.compose(businessKey, rootId, vars, tasks, subscriptions);
     }
     return this.readEnded(businessKey);
@@ -361,8 +379,12 @@ export class Camunda7Engine implements ProcessEngineAdapter {
   /** Message subscriptions of every instance with the business key (called ones have it too). */
   private async subscriptions(businessKey: string): Promise<EventSubscriptionDto[]> {
     const instances = await this.client.get<ProcessInstanceDto[]>('/process-instance', { businessKey });
-    const lists = await Promise.all(instances.map((i) => this.client.get<EventSubscriptionDto[]>('/event-subscription', { processInstanceId: i.id, eventType: 'message' })));
+    const lists = await Promise.all(instances.map((i) => this.subscriptionsOf(i.id)));
     return lists.flat();
+  }
+
+  private subscriptionsOf(processInstanceId: string): Promise<EventSubscriptionDto[]> {
+    return this.client.get<EventSubscriptionDto[]>('/event-subscription', { processInstanceId, eventType: 'message' });
   }
 
   /** engine-rest's answer in the port's terms (design.md: a failed completion is a 500 RestException with the engine's message). */
@@ -373,9 +395,10 @@ export class Camunda7Engine implements ProcessEngineAdapter {
     if (what === 'start' && (e.status === 404 || /No matching (process )?definition/i.test(m))) return new EngineError(`process '${this.o.processId}' is not deployed on the engine (${m}); deploy it or serve with --deploy`, 'unavailable');
     if (e.status === 404 || /OptimisticLocking|Cannot find task|task is null|does not exist|doesn't exist|does not have a subscription|No execution found/i.test(m)) return new EngineError(`the instance changed meanwhile: ${m}`, 'conflict');
     if (e.status === 400 || /^Cannot (complete task|instantiate process definition|correlate message|trigger|submit)/i.test(m) || e.status === 500 && /expression|condition|sequence flow|variable/i.test(m)) {
-      const id = /element with id '([^']+)'/.exec(m)?.[1] ?? /activity(?: with)? id '([^']+)'/i.exec(m)?.[1];
-      const cause = m.replace(/^Cannot (complete task|instantiate process definition|correlate message)[^:]*:\s*/i, '');
-      return new EngineError(`the process cannot continue${id ? ` at ${id}` : ''}: ${cause}`, 'rejected', id ? { id } : undefined);
+      const id = /element with id '([^']+)'/.exec(m)?.[1] ?? /activity(?: with)? id '([^']+)'/i.exec(m)?.[1] ?? this.conditions.find((c) => m.includes(c.body))?.sourceId;
+      const cause = m.replace(/^Cannot (complete task|instantiate process definition|correlate message|trigger message)[^:]*:\s*/i, '');
+      const name = id ? this.names.get(id) : undefined;
+      return new EngineError(`the process cannot continue${id ? ` at ${id}${name ? ` '${name}'` : ''}` : ''}: ${cause}`, 'rejected', id ? { id, ...(name ? { name } : {}) } : undefined);
     }
     return new EngineError(`the engine failed (${e.status} ${e.type}): ${m}`, 'unavailable');
   }
