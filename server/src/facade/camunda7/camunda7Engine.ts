@@ -226,6 +226,11 @@ export class Camunda7Engine implements ProcessEngineAdapter {
           if (err.kind === 'conflict' && attempt < ATTEMPTS) continue;
           throw err;
         }
+        // A write that moves no token leaves tasks as they were: the answer needs no second read.
+        if (!('messageId' in req) && !req.complete) {
+          const values = req.variables?.scope === 'process' ? req.variables.values : {};
+          return { ...read.snap, version: read.snap.version + 1, data: { ...read.snap.data, ...req.data }, variables: { ...read.snap.variables, ...values } };
+        }
         return (await this.read(businessKey, options))?.snap ?? { ...read.snap, state: 'completed', waiting: [] };
       }
     });

@@ -81,8 +81,8 @@ export class EngineRestClient {
           await pause(attempt);
           continue;
         }
-        const err = e as Error & { cause?: { code?: string } };
-        const why = err.name === 'TimeoutError' ? `no answer within ${this.o.timeout ?? 10_000} ms` : (err.cause?.code ?? err.message);
+        const err = e as Error & { cause?: { code?: string; message?: string; errors?: { code?: string }[] } };
+        const why = err.name === 'TimeoutError' ? `no answer within ${this.o.timeout ?? 10_000} ms` : (err.cause?.code ?? err.cause?.errors?.[0]?.code ?? err.cause?.message ?? err.message);
         throw new EngineError(`the engine at ${this.base} is unreachable (${why})`, 'unavailable');
       }
       if (res.ok) {

@@ -1,0 +1,221 @@
+/**
+ * The Camunda 7 adapter's own behaviour, against the engine-rest STAND-IN (standin.ts: contract-checked,
+ * processes run on bpmn-engine): what a live Camunda would confirm beyond this is in the README.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startFacade, type RunningFacade } from '../../../server/src/facade/start';
+import { UsageError } from '../../../server/src/node/files';
+import { EXAMPLE } from '../../helpers';
+import { Camunda7StandIn } from './standin';
+
+const BPMN = path.join(EXAMPLE, 'application.bpmn');
+
+async function facade(standIn: Camunda7StandIn, extra: Record<string, unknown> = {}): Promise<RunningFacade> {
+  return startFacade({ bpmnFile: BPMN, engine: 'camunda7', engineUrl: standIn.url, port: 0, log: () => undefined, ...extra });
+}
+
+async function call(f: RunningFacade, method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(f.url + url, { method, headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+/** A port nothing listens on (taken from the OS, then let go). */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+describe('Camunda 7 adapter (engine-rest STAND-IN): a stateless facade', () => {
+  let standIn: Camunda7StandIn;
+  let a: RunningFacade;
+  let b: RunningFacade;
+  before(async () => {
+    standIn = await new Camunda7StandIn({ bpmnFile: BPMN }).start();
+    [a, b] = await Promise.all([facade(standIn), facade(standIn)]);
+  });
+  after(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await standIn.stop();
+    standIn.assertClean();
+  });
+
+  it('two facade processes in front of one engine serve the same data, writes interleaved between them', async () => {
+    assert.equal((await call(a, 'POST', '/application', { businessKey: 'shared', product: 'car' })).status, 201);
+    const docs = (await call(b, 'GET', '/application/shared/document')).body._embedded.document;
+    assert.equal(docs.length, 2, 'b sees the instance a started');
+    const [d1, d2] = docs.map((d: { documentId: string }) => d.documentId);
+    assert.equal((await call(a, 'PATCH', `/application/shared/document/${d1}`, { description: 'draft' }, { 'content-type': 'application/merge-patch+json' })).status, 200);
+    const patched = await call(b, 'PATCH', `/application/shared/document/${d1}`, { type: 'identity' }, { 'content-type': 'application/merge-patch+json' });
+    assert.deepEqual([patched.body.description, patched.body.type], ['draft', 'identity'], 'b merged onto what a wrote');
+    assert.equal((await call(b, 'PUT', `/application/shared/document/${d1}`, { description: 'passport', type: 'identity' })).status, 200);
+    const late = await call(a, 'PUT', `/application/shared/document/${d1}`, { description: 'again', type: 'x' });
+    assert.equal(late.status, 409, 'a sees that b completed the iteration');
+    assert.equal((await call(a, 'PUT', `/application/shared/document/${d2}`, { description: 'slip', type: 'income' })).status, 200);
+    assert.equal((await call(b, 'PUT', '/application/shared/decision', { accepted: true, premium: 7 })).status, 200);
+    const fromA = await call(a, 'GET', '/application/shared/decision');
+    const fromB = await call(b, 'GET', '/application/shared/decision');
+    assert.deepEqual(fromA.body, fromB.body);
+    assert.equal(fromA.headers.get('etag'), fromB.headers.get('etag'));
+    assert.equal(fromA.body.premium, 7);
+  });
+
+  it('a stale If-Match from the other facade is refused (412) and nothing is written', async () => {
+    await call(a, 'POST', '/application', { businessKey: 'guarded' });
+    const id = (await call(a, 'GET', '/application/guarded/document')).body._embedded.document[0].documentId;
+    const url = `/application/guarded/document/${id}`;
+    const seen = await call(a, 'GET', url);
+    assert.equal((await call(b, 'PATCH', url, { description: 'b was first' }, { 'content-type': 'application/merge-patch+json' })).status, 200);
+    const stale = await call(a, 'PATCH', url, { description: 'a overwrites' }, { 'content-type': 'application/merge-patch+json', 'if-match': seen.headers.get('etag')! });
+    assert.equal(stale.status, 412);
+    assert.equal((await call(a, 'GET', url)).body.description, 'b was first');
+  });
+
+  it('engine calls: a GET makes 2, a PATCH 3, a PUT that completes a task 3 plus 2 to read the result; variables are typed as design.md says', async () => {
+    await call(a, 'POST', '/application', { businessKey: 'counted', product: 'bike', price: 12 });
+    const docs = (await call(a, 'GET', '/application/counted/document')).body._embedded.document;
+    for (const d of docs) await call(a, 'PUT', `/application/counted/document/${d.documentId}`, { description: 'x', type: 'y' });
+    const count = async (fn: () => Promise<unknown>) => {
+      const before = standIn.requests.length;
+      await fn();
+      return standIn.requests.slice(before);
+    };
+    const get = await count(() => call(a, 'GET', '/application/counted/decision'));
+    assert.equal(get.length, 2, get.join(', '));
+    const patch = await count(() => call(a, 'PATCH', '/application/counted/decision', { premium: 1 }, { 'content-type': 'application/merge-patch+json' }));
+    assert.equal(patch.length, 3, patch.join(', ')); // read (2) + one variables update
+    const before = standIn.received.length;
+    const put = await count(() => call(a, 'PUT', '/application/counted/decision', { accepted: true, premium: 99.5 }));
+    // read (2) + complete (1), then the answer's read (2): tasks and variables after the completion
+    assert.equal(put.length, 5, put.join(', '));
+    assert.deepEqual(put.slice(0, 3).map((r) => r.split(' ')[0]), ['GET', 'GET', 'POST']);
+    assert.match(put[2], /^POST \/engine-rest\/task\/[^/]+\/complete$/);
+    const complete = standIn.received.slice(before).find((r) => /complete$/.test(r.request))!.body as { variables: Record<string, { type: string; value: unknown; valueInfo?: object }> };
+    assert.deepEqual(complete.variables.decision, {
+      type: 'Object',
+      value: JSON.stringify({ accepted: true, premium: 99.5 }),
+      valueInfo: { objectTypeName: 'java.util.LinkedHashMap', serializationDataFormat: 'application/json' },
+    });
+    assert.deepEqual(complete.variables.accepted, { type: 'Boolean', value: true });
+    assert.deepEqual(complete.variables.premium, { type: 'Double', value: 99.5 });
+  });
+});
+
+describe('Camunda 7 adapter (engine-rest STAND-IN): an engine that is down or failing', () => {
+  let standIn: Camunda7StandIn;
+  let f: RunningFacade;
+  before(async () => {
+    standIn = await new Camunda7StandIn({ bpmnFile: BPMN }).start();
+    f = await facade(standIn, { token: undefined });
+  });
+  after(async () => {
+    await f?.close();
+    await standIn.stop();
+    standIn.assertClean();
+  });
+
+  it('a failing engine is 503 problem+json with Retry-After; reads were retried, the write was not; nothing half-written', async () => {
+    await call(f, 'POST', '/application', { businessKey: 'flaky' });
+    const id = (await call(f, 'GET', '/application/flaky/document')).body._embedded.document[0].documentId;
+    standIn.failWith = 503;
+    const before = standIn.requests.length;
+    const r = await call(f, 'GET', '/application/flaky');
+    assert.equal(r.status, 503);
+    assert.match(r.headers.get('content-type')!, /application\/problem\+json/);
+    assert.ok(Number(r.headers.get('retry-after')) > 0);
+    assert.match(r.body.detail, /answered 503/);
+    assert.ok(standIn.requests.length - before >= 3, 'the read was tried again');
+    standIn.failWith = 500;
+    const w = await call(f, 'PUT', `/application/flaky/document/${id}`, { description: 'x', type: 'y' });
+    assert.equal(w.status, 503);
+    standIn.failWith = undefined;
+    const doc = await call(f, 'GET', `/application/flaky/document/${id}`);
+    assert.equal(doc.status, 200);
+    assert.equal(doc.body.description, undefined, 'nothing was written');
+    assert.deepEqual(Object.keys(doc.body._templates), ['default', 'patch'], 'the task is still active');
+  });
+
+  it('an unreachable engine: the facade starts with a warning and answers 503 naming the URL', async () => {
+    const port = await freePort();
+    const dead = await facade({ url: `http://127.0.0.1:${port}/engine-rest` } as Camunda7StandIn);
+    try {
+      assert.match(dead.warnings.join('\n'), new RegExp(`engine at http://127\\.0\\.0\\.1:${port}/engine-rest is unreachable.*503`));
+      const r = await call(dead, 'GET', '/application/x');
+      assert.equal(r.status, 503);
+      assert.match(r.body.detail, /unreachable \(ECONNREFUSED\)/);
+      assert.ok(r.headers.get('retry-after'));
+    } finally {
+      await dead.close();
+    }
+  });
+});
+
+describe('Camunda 7 adapter (engine-rest STAND-IN): configuration, deployment, credentials', () => {
+  let standIn: Camunda7StandIn;
+  const saved = { ...process.env };
+  before(async () => {
+    standIn = await new Camunda7StandIn({ bpmnFile: BPMN }).start();
+  });
+  after(async () => {
+    process.env = saved;
+    await standIn.stop();
+    standIn.assertClean();
+  });
+
+  it('--deploy sends the served files with duplicate filtering; basic auth from the environment', async () => {
+    process.env.BPMN_RESOURCE_API_ENGINE_USER = 'demo';
+    process.env.BPMN_RESOURCE_API_ENGINE_PASSWORD = 's3cret';
+    const f = await facade(standIn, { deploy: true });
+    try {
+      assert.deepEqual(standIn.deployments.at(-1), { name: 'InsuranceApplication', files: ['application.bpmn'] });
+      await call(f, 'GET', '/application/none');
+      assert.equal(standIn.received.at(-1)!.authorization, `Basic ${Buffer.from('demo:s3cret').toString('base64')}`);
+    } finally {
+      await f.close();
+      delete process.env.BPMN_RESOURCE_API_ENGINE_USER;
+      delete process.env.BPMN_RESOURCE_API_ENGINE_PASSWORD;
+    }
+    process.env.BPMN_RESOURCE_API_ENGINE_TOKEN = 'tok';
+    const g = await facade(standIn);
+    try {
+      await call(g, 'GET', '/application/none');
+      assert.equal(standIn.received.at(-1)!.authorization, 'Bearer tok');
+    } finally {
+      await g.close();
+      delete process.env.BPMN_RESOURCE_API_ENGINE_TOKEN;
+    }
+  });
+
+  it('the engine from bpmn-resource-api.json; credentials there are ignored with a warning; a process not deployed is a warning', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-c7-config-'));
+    for (const f of ['application.bpmn', 'resources.uml']) fs.copyFileSync(path.join(EXAMPLE, f), path.join(dir, f));
+    fs.writeFileSync(path.join(dir, 'bpmn-resource-api.json'), JSON.stringify({ model: 'resources.uml', engine: { type: 'camunda7', url: standIn.url, password: 'nope' } }));
+    const text = fs.readFileSync(path.join(dir, 'application.bpmn'), 'utf8').replace(/InsuranceApplication/g, 'Process_Elsewhere');
+    fs.writeFileSync(path.join(dir, 'application.bpmn'), text);
+    const f = await startFacade({ bpmnFile: path.join(dir, 'application.bpmn'), port: 0, log: () => undefined });
+    try {
+      assert.equal(f.engine.name, 'camunda7');
+      assert.match(f.warnings.join('\n'), /engine\.password is ignored: credentials come from the environment/);
+      assert.match(f.warnings.join('\n'), /process 'Process_Elsewhere' is not deployed on .*--deploy/);
+      const r = await call(f, 'POST', '/application', {});
+      assert.equal(r.status, 503);
+      assert.match(r.body.detail, /not deployed/);
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('usage errors: camunda7 without a URL, a bad URL, an unknown engine, camunda8 not yet', async () => {
+    await assert.rejects(startFacade({ bpmnFile: BPMN, engine: 'camunda7', port: 0 }), (e: Error) => e instanceof UsageError && /needs --engine-url/.test(e.message));
+    await assert.rejects(startFacade({ bpmnFile: BPMN, engine: 'camunda7', engineUrl: 'localhost:8080', port: 0 }), (e: Error) => e instanceof UsageError && /must be http/.test(e.message));
+    await assert.rejects(startFacade({ bpmnFile: BPMN, engine: 'zeebe', port: 0 }), (e: Error) => e instanceof UsageError && /unknown engine 'zeebe'/.test(e.message));
+    await assert.rejects(startFacade({ bpmnFile: BPMN, engine: 'camunda8', port: 0 }), (e: Error) => e instanceof UsageError && /camunda8/.test(e.message));
+  });
+});
