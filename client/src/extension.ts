@@ -43,6 +43,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     vscode.commands.registerCommand('bpmnResourceApi.startApi', (uri?: vscode.Uri) => startApi(context, output, uri)),
     vscode.commands.registerCommand('bpmnResourceApi.stopApi', () => stopApi()),
     vscode.commands.registerCommand('bpmnResourceApi.showRoutes', (uri?: string) => showRoutes(context, output, uri)),
+    vscode.commands.registerCommand('bpmnResourceApi.setEngineCredentials', () => setEngineCredentials(context)),
   );
   return { client: () => client, localApiUrl: () => api?.url };
 }
@@ -71,8 +72,11 @@ async function startApi(context: vscode.ExtensionContext, output: vscode.OutputC
   const args = [cliPath(context), 'serve', target.fsPath, '--port', String(cfg.get<number>('api.port', 0)), '--engine', cfg.get<string>('api.engine', 'embedded')];
   const model = cfg.get<string>('model');
   if (model) args.push('--model', path.resolve(folder, model));
+  const engineUrl = cfg.get<string>('api.engineUrl', '');
+  if (engineUrl) args.push('--engine-url', engineUrl);
+  if (cfg.get<boolean>('api.deploy', false)) args.push('--deploy');
   args.push('--data-dir', path.join(folder, '.bpmn-resource-api', path.basename(target.fsPath).replace(/\.[^.]+$/, '')));
-  const child = spawn(process.execPath, args, { cwd: folder, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+  const child = spawn(process.execPath, args, { cwd: folder, env: { ...process.env, ...(await engineCredentials(context)), ELECTRON_RUN_AS_NODE: '1' } });
   return new Promise((resolve) => {
     let out = '';
     const fail = (why: string) => {
@@ -100,6 +104,10 @@ async function startApi(context: vscode.ExtensionContext, output: vscode.OutputC
     child.stderr.on('data', (d: Buffer) => {
       output.append(d.toString());
       out += d.toString();
+      // An unreachable remote engine does not stop the API (it answers 503 until the engine is back): say so.
+      for (const line of d.toString().split('\n')) {
+        if (/^warning: .*engine/.test(line)) void vscode.window.showWarningMessage(line.replace(/^warning: /, ''));
+      }
     });
     child.on('exit', (code) => {
       if (api?.process === child) {
@@ -109,6 +117,35 @@ async function startApi(context: vscode.ExtensionContext, output: vscode.OutputC
       if (!/listening on/.test(out)) fail(out.trim().split('\n').pop() ?? `exit code ${code}`);
     });
   });
+}
+
+const SECRET_KEYS = { user: 'engine.user', password: 'engine.password', token: 'engine.token' } as const;
+
+/** Engine credentials live in VS Code's SecretStorage, never in settings; the CLI gets them in its environment. */
+async function engineCredentials(context: vscode.ExtensionContext): Promise<Record<string, string>> {
+  const [user, password, token] = await Promise.all([context.secrets.get(SECRET_KEYS.user), context.secrets.get(SECRET_KEYS.password), context.secrets.get(SECRET_KEYS.token)]);
+  const env: Record<string, string> = {};
+  if (token) env.BPMN_RESOURCE_API_ENGINE_TOKEN = token;
+  if (user) env.BPMN_RESOURCE_API_ENGINE_USER = user;
+  if (password) env.BPMN_RESOURCE_API_ENGINE_PASSWORD = password;
+  return env;
+}
+
+async function setEngineCredentials(context: vscode.ExtensionContext): Promise<void> {
+  const kind = await vscode.window.showQuickPick(['User and password (basic auth)', 'Bearer token', 'Remove stored credentials'], { title: 'Credentials of the remote engine' });
+  if (!kind) return;
+  await Promise.all(Object.values(SECRET_KEYS).map((k) => context.secrets.delete(k)));
+  if (kind.startsWith('User')) {
+    const user = await vscode.window.showInputBox({ title: 'Engine user', ignoreFocusOut: true });
+    if (!user) return;
+    const password = await vscode.window.showInputBox({ title: `Password of ${user}`, password: true, ignoreFocusOut: true });
+    await context.secrets.store(SECRET_KEYS.user, user);
+    await context.secrets.store(SECRET_KEYS.password, password ?? '');
+  } else if (kind.startsWith('Bearer')) {
+    const token = await vscode.window.showInputBox({ title: 'Bearer token', password: true, ignoreFocusOut: true });
+    if (token) await context.secrets.store(SECRET_KEYS.token, token);
+  }
+  void vscode.window.showInformationMessage('Engine credentials saved in VS Code secret storage; they apply the next time the local API starts.');
 }
 
 async function stopApi(): Promise<void> {

@@ -8,9 +8,9 @@ import { bpmnFile, link, marked, paperModel, umlModel } from '../helpers';
 
 const PAPER = readUml(paperModel());
 
-function check(src: string, options: { knownProcessIds?: Set<string>; model?: ReturnType<typeof readUml> } = {}) {
+function check(src: string, options: { knownProcessIds?: Set<string>; model?: ReturnType<typeof readUml>; engine?: string } = {}) {
   const { text, spans } = marked(src);
-  const diags = checkBpmn(readBpmn(text), options.model ?? PAPER, { knownProcessIds: options.knownProcessIds }).diagnostics;
+  const diags = checkBpmn(readBpmn(text), options.model ?? PAPER, { knownProcessIds: options.knownProcessIds, engine: options.engine }).diagnostics;
   return { diags, spans };
 }
 
@@ -41,6 +41,19 @@ describe('rules for running the process (valid and invalid examples, exact range
     const { diags, spans } = check(bpmnFile(body));
     assert.deepEqual(at(diags, 'engine-unsupported'), spans);
     assert.deepEqual(at(check(bpmnFile(body.replace(link('Application'), ''))).diags, 'engine-unsupported'), []);
+  });
+
+  it('call-without-business-key: on Camunda 7 only, at calledElement of a call activity that passes no business key', () => {
+    const ns = 'xmlns:camunda="http://camunda.org/schema/1.0/bpmn"';
+    const body = `${link('Application')}
+    <bpmn:callActivity id="c1" calledElement="⟪Sub⟫"/>
+    <bpmn:callActivity id="c2" calledElement="⟪Sub⟫"><bpmn:extensionElements><camunda:in ${ns} source="a" target="b"/></bpmn:extensionElements></bpmn:callActivity>
+    <bpmn:callActivity id="c3" calledElement="Sub"><bpmn:extensionElements><camunda:in ${ns} businessKey="#{execution.processBusinessKey}"/></bpmn:extensionElements></bpmn:callActivity>`;
+    const { diags, spans } = check(bpmnFile(body), { engine: 'camunda7' });
+    assert.deepEqual(at(diags, 'call-without-business-key'), spans);
+    assert.match(diags.find((d) => d.code === 'call-without-business-key')!.message, /camunda:in businessKey=/);
+    assert.deepEqual(at(check(bpmnFile(body)).diags, 'call-without-business-key'), [], 'quiet when the engine is not Camunda 7');
+    assert.deepEqual(at(check(bpmnFile(body), { engine: 'embedded' }).diags, 'call-without-business-key'), []);
   });
 
   it('unlinked-user-task: at the task of a linked process', () => {

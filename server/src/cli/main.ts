@@ -5,6 +5,7 @@ import { diag } from '../core/diagnostics';
 import { routeTable, type RouteEntry } from '../core/resources/routes';
 import { multiplicityText } from '../core/uml/model';
 import { collectFiles, UsageError } from '../node/files';
+import { ENGINES } from '../facade/engineTypes';
 import { loadModel, loadProject, BpmnNeighbours, requireModel } from '../node/project';
 import { toSarif, type FileDiagnostic } from './sarif';
 import { packageVersion } from '../node/version';
@@ -12,7 +13,7 @@ import { packageVersion } from '../node/version';
 const USAGE = `usage: bpmn-resource-api <command> [options]
 
 commands:
-  check <files or folders…> [--model FILE] [--format text|json|sarif]
+  check <files or folders…> [--model FILE] [--format text|json|sarif] [--engine embedded|camunda7|camunda8]
   routes <bpmn…|folder> [--model FILE] [--format text|json]
   model <xmi> [--format text|json]
   serve <bpmn…|folder> [--model FILE] [--engine embedded|camunda7] [--engine-url URL] [--deploy] [--port N] [--host H] [--data-dir D] [--token T]
@@ -50,8 +51,10 @@ function rel(file: string): string {
 }
 
 function cmdCheck(args: string[], io: Io): number {
-  const { values, positionals } = parse(args, { model: { type: 'string' }, format: { type: 'string' } }, 1, 'files or folders to check');
+  const { values, positionals } = parse(args, { model: { type: 'string' }, format: { type: 'string' }, engine: { type: 'string' } }, 1, 'files or folders to check');
   const fmt = format(values.format, ['text', 'json', 'sarif']);
+  const engine = values.engine as string | undefined;
+  if (engine !== undefined && !(ENGINES as readonly string[]).includes(engine)) throw new UsageError(`unknown engine '${engine}'; choose one of ${ENGINES.join(', ')}`);
   const { bpmn, models } = collectFiles(positionals);
   if (bpmn.length === 0 && models.length === 0) throw new UsageError(`no BPMN or UML files in ${positionals.join(' ')}`);
   const results: FileDiagnostic[] = [];
@@ -61,7 +64,7 @@ function cmdCheck(args: string[], io: Io): number {
   };
   const around = new BpmnNeighbours(bpmn);
   for (const file of bpmn) {
-    const p = loadProject(file, values.model as string | undefined, around);
+    const p = loadProject(file, values.model as string | undefined, around, engine);
     if (p.model) modelFiles.add(p.model.file);
     const diagnostics = diagnosticsOf({ ...p.analysis, modelLabel: p.model ? rel(p.model.file) : p.analysis.modelLabel });
     if (p.unsupportedEncoding) diagnostics.unshift(diag('unsupported-encoding', `Encoding '${p.unsupportedEncoding}' is not supported; the file was read as UTF-8`, { start: 0, end: 5 }));

@@ -24,6 +24,8 @@ export interface BpmnAnalysis {
   callSites: CallSite[];
   /** ids of the processes of every BPMN file around this one, when known (for unknown-called-element) */
   knownProcessIds: ReadonlySet<string> | undefined;
+  /** the engine the process is served on, when known (engine-specific rules) */
+  engine: string | undefined;
 }
 
 export function resolveLink(tree: ResourceTree, model: UmlModel, name: string): Resource | undefined {
@@ -37,6 +39,7 @@ export interface AnalyzeOptions {
   tree?: ResourceTree;
   workspace?: BpmnDocument[];
   knownProcessIds?: ReadonlySet<string>;
+  engine?: string;
 }
 
 export function analyze(
@@ -89,6 +92,7 @@ export function analyze(
     processResource,
     callSites,
     knownProcessIds: options.knownProcessIds,
+    engine: options.engine,
   };
 }
 

@@ -36,6 +36,7 @@ export const CODES = {
   'engine-unsupported': 'warning',
   'unlinked-user-task': 'warning',
   'shared-variable-name': 'information',
+  'call-without-business-key': 'warning',
 } as const satisfies Record<string, Severity>;
 
 export type DiagnosticCode = keyof typeof CODES;
@@ -68,6 +69,7 @@ export const CODE_DESCRIPTIONS: Record<DiagnosticCode, string> = {
   'engine-unsupported': 'The embedded engine (bpmn-engine) cannot run this element as the model means it.',
   'unlinked-user-task': 'A user task of a linked process has no linkedResource, so the API cannot complete it.',
   'shared-variable-name': 'Two resources write a process variable of the same name; the last write wins.',
+  'call-without-business-key': 'On Camunda 7 a called instance has no business key unless the call activity passes it, so the API cannot find its tasks.',
 };
 
 /** A problem found by the core, located by offsets in the checked text. */

@@ -12,8 +12,7 @@ import type { EngineAuth } from './camunda7/restClient';
 import { EmbeddedEngine } from './embedded/embeddedEngine';
 import type { ProcessEngineAdapter } from './ports';
 
-export const ENGINES = ['embedded', 'camunda7', 'camunda8'] as const;
-export type EngineType = (typeof ENGINES)[number];
+import { ENGINES, type EngineType } from './engineTypes';
 
 export interface EngineChoice {
   type: EngineType;

@@ -52,12 +52,12 @@ export interface LoadedApi {
 }
 
 /** Loads and checks the BPMN files and the model, then builds the API (refuses models with errors: their routes would be wrong). */
-export function loadApi(inputs: string | string[], model?: string): LoadedApi {
+export function loadApi(inputs: string | string[], model?: string, engine?: string): LoadedApi {
   const list = Array.isArray(inputs) ? inputs : [inputs];
   const { bpmn } = collectFiles(list);
   if (bpmn.length === 0) throw new UsageError(`no BPMN file in ${list.join(' ')}`);
   const around = new BpmnNeighbours(bpmn);
-  const projects = bpmn.map((f) => loadProject(f, model, around));
+  const projects = bpmn.map((f) => loadProject(f, model, around, engine));
   const warnings: string[] = [];
   for (const p of projects) {
     requireModel(p);
@@ -72,7 +72,7 @@ export function loadApi(inputs: string | string[], model?: string): LoadedApi {
 }
 
 export async function startFacade(o: StartOptions): Promise<RunningFacade> {
-  const { api, projects, warnings } = loadApi(o.bpmnFile, o.model);
+  const { api, projects, warnings } = loadApi(o.bpmnFile, o.model, o.engine);
   const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const config = findConfig(projects[0].bpmnFile);
   const { choice, warnings: configWarnings } = chooseEngine({ engine: o.engine, engineUrl: o.engineUrl, deploy: o.deploy }, config?.engine);

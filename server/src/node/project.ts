@@ -6,7 +6,7 @@ import { readBpmn } from '../core/bpmn/reader';
 import { buildResourceTree, type ResourceTree } from '../core/resources/tree';
 import type { UmlModel } from '../core/uml/model';
 import { readUml } from '../core/uml/reader';
-import { findModel, isBpmnFile, loadXmlFile, UsageError, type ModelLocation } from './files';
+import { findConfig, findModel, isBpmnFile, loadXmlFile, UsageError, type ModelLocation } from './files';
 
 export interface LoadedModel {
   file: string;
@@ -39,7 +39,8 @@ export function loadModel(file: string): LoadedModel {
   return loaded;
 }
 
-export function loadProject(bpmnFile: string, explicitModel?: string, around?: BpmnNeighbours): LoadedProject {
+/** `engine`: the engine the process is meant for (engine-specific checks); else the config's `engine.type`. */
+export function loadProject(bpmnFile: string, explicitModel?: string, around?: BpmnNeighbours, engine?: string): LoadedProject {
   const { text, unsupportedEncoding } = loadXmlFile(bpmnFile);
   const doc = readBpmn(text);
   const location = findModel(bpmnFile, explicitModel);
@@ -49,7 +50,7 @@ export function loadProject(bpmnFile: string, explicitModel?: string, around?: B
   const neighbours = around?.docsFor(bpmnFile);
   const knownProcessIds = neighbours ? new Set([...neighbours.values()].flatMap((d) => d.processes.map((p) => p.id))) : undefined;
   const workspace = neighbours ? [...neighbours.entries()].filter(([f]) => f !== path.resolve(bpmnFile)).map(([, d]) => d) : undefined;
-  const analysis = analyze(doc, model?.model, { modelLabel: model ? path.basename(model.file) : undefined, tree: model?.tree, knownProcessIds, workspace: workspace?.length ? [doc, ...workspace] : undefined });
+  const analysis = analyze(doc, model?.model, { modelLabel: model ? path.basename(model.file) : undefined, tree: model?.tree, knownProcessIds, workspace: workspace?.length ? [doc, ...workspace] : undefined, engine: engine ?? configuredEngine(bpmnFile) });
   return { bpmnFile, text, unsupportedEncoding, doc, location, model, analysis };
 }
 
@@ -97,4 +98,9 @@ export function requireModel(p: LoadedProject): LoadedModel {
   if (!p.model) throw new UsageError(`${p.bpmnFile}: no resource model (${p.location.how}); pass --model FILE`);
   if (p.model.model.unreadable) throw new UsageError(`${p.model.file}: ${p.model.model.unreadable}`);
   return p.model;
+}
+
+function configuredEngine(bpmnFile: string): string | undefined {
+  const engine = findConfig(bpmnFile)?.engine;
+  return engine && typeof engine.type === 'string' ? engine.type : undefined;
 }

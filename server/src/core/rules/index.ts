@@ -23,6 +23,7 @@ import { unknownCalledElement } from './unknownCalledElement';
 import { engineUnsupported } from './engineUnsupported';
 import { unlinkedUserTask } from './unlinkedUserTask';
 import { sharedVariableName } from './sharedVariableName';
+import { callWithoutBusinessKey } from './callWithoutBusinessKey';
 
 export const BPMN_RULES: readonly BpmnRule[] = [
   notBpmn,
@@ -45,6 +46,7 @@ export const BPMN_RULES: readonly BpmnRule[] = [
   engineUnsupported,
   unlinkedUserTask,
   sharedVariableName,
+  callWithoutBusinessKey,
 ];
 
 export const MODEL_RULES: readonly ModelRule[] = [duplicateClass, undirectedAssociation, modelCycle, multipleParents];
