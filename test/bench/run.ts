@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { coreBench } from './core.bench';
 import { facadeBench } from './facade.bench';
+import { camunda7Bench } from './camunda7.bench';
 import { lspBench } from './lsp.bench';
 import { startupBench } from './startup.bench';
 import { ROOT } from '../helpers';
@@ -9,7 +10,7 @@ import { ROOT } from '../helpers';
 /** `npm run bench`: every benchmark, results also written to .bench/results.json. */
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
-  const suites: Record<string, () => Promise<Record<string, unknown>>> = { core: coreBench, startup: startupBench, lsp: lspBench, facade: facadeBench };
+  const suites: Record<string, () => Promise<Record<string, unknown>>> = { core: coreBench, startup: startupBench, lsp: lspBench, facade: facadeBench, camunda7: camunda7Bench };
   const results: Record<string, unknown> = { node: process.version, date: new Date().toISOString() };
   for (const [name, run] of Object.entries(suites)) {
     if (only.length && !only.includes(name)) continue;
