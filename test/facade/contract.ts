@@ -13,24 +13,30 @@ export interface ContractViolation {
   problem: string;
 }
 
+/** openapi-backend with formats, validating requests and responses against `definition`. */
+export async function openApiValidator(definition: unknown): Promise<OpenAPIBackend> {
+  const api = new OpenAPIBackend({
+    definition: definition as never,
+    strict: false,
+    quick: false,
+    validate: true,
+    ajvOpts: { strict: false },
+    customizeAjv: (ajv) => {
+      addFormats(ajv as never);
+      return ajv;
+    },
+  });
+  await api.init();
+  return api;
+}
+
 export class ContractChecker {
   private api: OpenAPIBackend | undefined;
   readonly violations: ContractViolation[] = [];
   checked = 0;
 
   async init(definition: unknown): Promise<void> {
-    this.api = new OpenAPIBackend({
-      definition: definition as never,
-      strict: false,
-      quick: false,
-      validate: true,
-      ajvOpts: { strict: false },
-      customizeAjv: (ajv) => {
-        addFormats(ajv as never);
-        return ajv;
-      },
-    });
-    await this.api.init();
+    this.api = await openApiValidator(definition);
   }
 
   /** Fails (throws) when any response broke the contract; called as a harness stops. */

@@ -13,14 +13,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import OpenAPIBackend from 'openapi-backend';
+import type OpenAPIBackend from 'openapi-backend';
 import { EmbeddedEngine } from '../../../server/src/facade/embedded/embeddedEngine';
 import { EngineError, type InstanceSnapshot, type WaitingActivity } from '../../../server/src/facade/ports';
 import { loadApi } from '../../../server/src/facade/start';
 import { plainAll, typed, type TypedValue } from '../../../server/src/facade/camunda7/variables';
 import { FIXTURES } from '../../helpers';
+import { openApiValidator } from '../contract';
 import { HISTORY_PATHS } from './history-contract';
 
 const CONTRACT = path.join(FIXTURES, 'contracts', 'camunda7-engine-rest-7.15.openapi.json');
@@ -402,17 +402,5 @@ async function loadContract(): Promise<OpenAPIBackend> {
   // contracts/README.md: VariableValueDto.value carries any JSON value although declared `type: object`.
   delete doc.components.schemas.VariableValueDto.properties.value.type;
   Object.assign(doc.paths, HISTORY_PATHS);
-  const api = new OpenAPIBackend({
-    definition: doc,
-    strict: false,
-    quick: false,
-    validate: true,
-    ajvOpts: { strict: false },
-    customizeAjv: (ajv) => {
-      addFormats(ajv as never);
-      return ajv;
-    },
-  });
-  await api.init();
-  return api;
+  return openApiValidator(doc);
 }
