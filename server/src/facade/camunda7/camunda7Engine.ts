@@ -157,9 +157,9 @@ export class Camunda7Engine implements ProcessEngineAdapter {
       throw this.engineError(e, 'start');
     }
     this.rootIds.set(key, id);
-    const read = await this.read(key, {});
-    if (!read) return { businessKey: key, processId: req.processId, state: 'completed', startedAt, endedAt: startedAt, version: 1, waiting: [], data: req.data, variables: req.variables };
-    return read.snap;
+    // What was started with is known: only where the process went is read.
+    const started: InstanceSnapshot = { businessKey: key, processId: req.processId, state: 'active', startedAt, version: 0, waiting: [], data: req.data, variables: req.variables };
+    return this.readAfterCompletion({ snap: started, rootId: id, tasks: new Map(), subscriptions: [] }, { data: {} }, {});
   }
 
   async get(businessKey: string, options: ReadOptions = {}): Promise<InstanceSnapshot | undefined> {
@@ -231,7 +231,7 @@ export class Camunda7Engine implements ProcessEngineAdapter {
           const values = req.variables?.scope === 'process' ? req.variables.values : {};
           return { ...read.snap, version: read.snap.version + 1, data: { ...read.snap.data, ...req.data }, variables: { ...read.snap.variables, ...values } };
         }
-        return (await this.read(businessKey, options))?.snap ?? { ...read.snap, state: 'completed', waiting: [] };
+        return this.readAfterCompletion(read, req, options);
       }
     });
   }
@@ -275,6 +275,29 @@ export class Camunda7Engine implements ProcessEngineAdapter {
     }
   }
 
+  /**
+   * The instance after a start, a completion or a message: the data is what was just written (only the facade
+   * writes it), so only what the engine decided is read: the tasks (and message subscriptions), and
+   * whether the instance still runs when nothing waits at a task.
+   */
+  private async readAfterCompletion(read: Read, req: WriteRequest | MessageRequest, options: ReadOptions): Promise<InstanceSnapshot> {
+    const { snap, rootId } = read;
+    const [tasks, subscriptions] = await Promise.all([
+      this.client.get<TaskDto[]>('/task', { processInstanceBusinessKey: snap.businessKey }),
+      options.events ? this.subscriptions(snap.businessKey) : this.waitsForMessages ? this.subscriptionsOf(rootId) : Promise.resolve([]),
+    ]);
+    const values = req.variables?.scope === 'process' ? req.variables.values : {};
+    const written = { ...snap, version: snap.version + 1, data: { ...snap.data, ...req.data }, variables: { ...snap.variables, ...values } };
+    if (!tasks.length && !subscriptions.length) {
+      const [still] = await this.client.get<ProcessInstanceDto[]>('/process-instance', { businessKey: snap.businessKey, processDefinitionKey: this.o.processId, rootProcessInstances: true, maxResults: 1 });
+      if (!still) {
+        this.rootIds.delete(snap.businessKey);
+        return { ...written, state: 'completed', endedAt: new Date().toISOString(), waiting: [] };
+      }
+    }
+    return { ...written, state: 'active', waiting: this.waitingOf(tasks, subscriptions) };
+  }
+
   private async trigger(sub: EventSubscriptionDto, values: Record<string, TypedValue>, store: Record<string, TypedValue>, rootId: string): Promise<void> {
     const inRoot = sub.processInstanceId === rootId;
     await this.client.post(`/execution/${encodeURIComponent(sub.executionId)}/messageSubscriptions/${encodeURIComponent(sub.eventName)}/trigger`, { variables: inRoot ? { ...values, ...store } : values });
@@ -308,6 +331,16 @@ export class Camunda7Engine implements ProcessEngineAdapter {
 
   private compose(businessKey: string, rootId: string, vars: Record<string, TypedValue>, tasks: TaskDto[], subscriptions: EventSubscriptionDto[]): Read {
     const { data, variables, startedAt, version } = split(vars);
+    const waiting = this.waitingOf(tasks, subscriptions);
+    return {
+      snap: { businessKey, processId: this.o.processId, state: 'active', startedAt: startedAt ?? '', version, waiting, data, variables },
+      rootId,
+      tasks: new Map(tasks.map((t) => [t.id, t])),
+      subscriptions,
+    };
+  }
+
+  private waitingOf(tasks: TaskDto[], subscriptions: EventSubscriptionDto[]): WaitingActivity[] {
     const waiting: WaitingActivity[] = tasks.map((t) => ({
       activityId: t.taskDefinitionKey,
       executionId: t.id,
@@ -318,12 +351,7 @@ export class Camunda7Engine implements ProcessEngineAdapter {
     for (const s of subscriptions) {
       waiting.push({ activityId: s.activityId, executionId: s.executionId, scopeId: s.executionId, kind: this.receiveTasks.has(s.activityId) ? 'receiveTask' : 'messageEvent', messageName: s.eventName });
     }
-    return {
-      snap: { businessKey, processId: this.o.processId, state: 'active', startedAt: startedAt ?? '', version, waiting, data, variables },
-      rootId,
-      tasks: new Map(tasks.map((t) => [t.id, t])),
-      subscriptions,
-    };
+    return waiting;
   }
 
   private async readEnded(businessKey: string): Promise<Read | undefined> {
