@@ -67,6 +67,20 @@ describe('Camunda 7 adapter (engine-rest STAND-IN): a stateless facade', () => {
     assert.equal(fromA.body.premium, 7);
   });
 
+  it('the same task completed through both facades at once: one 200, one 409 (the loser re-reads after the engine says the task is gone)', async () => {
+    await call(a, 'POST', '/application', { businessKey: 'race', product: 'car' });
+    for (const d of (await call(a, 'GET', '/application/race/document')).body._embedded.document) {
+      assert.equal((await call(a, 'PUT', `/application/race/document/${d.documentId}`, { description: 'x', type: 'y' })).status, 200);
+    }
+    const before = standIn.requests.filter((r) => /\/complete$/.test(r)).length;
+    const results = await Promise.all([a, b].map((f, i) => call(f, 'PUT', '/application/race/decision', { accepted: true, premium: i + 1 })));
+    assert.deepEqual(results.map((r) => r.status).sort(), [200, 409], JSON.stringify(results.map((r) => r.body)));
+    const completes = standIn.requests.filter((r) => /\/complete$/.test(r)).length - before;
+    assert.ok(completes >= 1 && completes <= 2, `${completes} completions tried`);
+    const winner = results.find((r) => r.status === 200)!.body.premium;
+    assert.equal((await call(b, 'GET', '/application/race/decision')).body.premium, winner, 'the data is the winner\'s');
+  });
+
   it('a stale If-Match from the other facade is refused (412) and nothing is written', async () => {
     await call(a, 'POST', '/application', { businessKey: 'guarded' });
     const id = (await call(a, 'GET', '/application/guarded/document')).body._embedded.document[0].documentId;
