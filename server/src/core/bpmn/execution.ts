@@ -3,7 +3,7 @@
  * mappings, what service-like tasks would call, and elements the embedded engine (bpmn-engine) cannot
  * run. Computed on demand (the per-keystroke check needs only a part of it) and memoised per document.
  */
-import { attr, decodeEntities, textContent, type XmlAttribute, type XmlElement } from '../xml/scanner';
+import { attr, attrValue, decodeEntities, textContent, type XmlAttribute, type XmlElement } from '../xml/scanner';
 import type { Span } from '../xml/positions';
 import { BPMN_MODEL_NS, type BpmnActivity, type BpmnDocument } from './model';
 import { refId } from './reader';
@@ -59,6 +59,16 @@ export interface ExecutionFacts {
 }
 
 const memo = new WeakMap<BpmnDocument, ExecutionFacts>();
+
+/** The `name` of every element with an id: what engine messages and problems call an element by. */
+export function elementNames(doc: BpmnDocument): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const e of doc.ids) {
+    const n = attrValue(e.element, 'name');
+    if (n && !names.has(e.id)) names.set(e.id, n);
+  }
+  return names;
+}
 
 const isBpmnEl = (el: XmlElement) => el.uri === BPMN_MODEL_NS || (el.uri === undefined && el.prefix === '');
 

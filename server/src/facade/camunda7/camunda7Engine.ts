@@ -8,9 +8,9 @@
  * Reads of ended instances and lists use the history API (history level `activity` or higher): the
  * runtime API forgets an instance when it ends.
  */
-import { executionFacts } from '../../core/bpmn/execution';
+import * as path from 'node:path';
+import { elementNames, executionFacts } from '../../core/bpmn/execution';
 import type { BpmnDocument } from '../../core/bpmn/model';
-import { attrValue } from '../../core/xml/scanner';
 import { KeyedMutex } from '../embedded/concurrency';
 import {
   EngineError,
@@ -82,7 +82,7 @@ interface Read {
 
 export class Camunda7Engine implements ProcessEngineAdapter {
   readonly name = 'camunda7';
-  readonly client: EngineRestClient;
+  private readonly client: EngineRestClient;
   private readonly rootIds = new Map<string, string>();
   private readonly mutex = new KeyedMutex();
   private readonly receiveTasks = new Set<string>();
@@ -103,10 +103,7 @@ export class Camunda7Engine implements ProcessEngineAdapter {
         for (const a of p.activities) if (a.kind === 'receiveTask') this.receiveTasks.add(a.id);
         for (const t of p.messageTriggers) if (t.messageRef) this.messageNames.set(t.messageRef, t.messageName);
       }
-      for (const e of s.doc.ids) {
-        const n = attrValue(e.element, 'name');
-        if (n && !this.names.has(e.id)) this.names.set(e.id, n);
-      }
+      for (const [id, n] of elementNames(s.doc)) if (!this.names.has(id)) this.names.set(id, n);
       for (const c of executionFacts(s.doc).conditions) if (c.body.trim()) this.conditions.push({ body: c.body.trim(), sourceId: c.sourceId });
     }
   }
@@ -119,7 +116,7 @@ export class Camunda7Engine implements ProcessEngineAdapter {
       form.set('deployment-source', 'bpmn-resource-api');
       form.set('enable-duplicate-filtering', 'true');
       form.set('deploy-changed-only', 'true');
-      for (const s of this.o.sources) form.set(s.file.split(/[\\/]/).pop()!, new Blob([s.text], { type: 'application/xml' }), s.file.split(/[\\/]/).pop()!);
+      for (const s of this.o.sources) form.set(path.basename(s.file), new Blob([s.text], { type: 'application/xml' }), path.basename(s.file));
       try {
         await this.client.postForm('/deployment/create', form);
         this.log(`deployed ${this.o.sources.length} file(s) to ${this.o.url}`);
@@ -227,10 +224,7 @@ export class Camunda7Engine implements ProcessEngineAdapter {
           throw err;
         }
         // A write that moves no token leaves tasks as they were: the answer needs no second read.
-        if (!('messageId' in req) && !req.complete) {
-          const values = req.variables?.scope === 'process' ? req.variables.values : {};
-          return { ...read.snap, version: read.snap.version + 1, data: { ...read.snap.data, ...req.data }, variables: { ...read.snap.variables, ...values } };
-        }
+        if (!('messageId' in req) && !req.complete) return written(read.snap, req);
         return this.readAfterCompletion(read, req, options);
       }
     });
@@ -242,7 +236,7 @@ export class Camunda7Engine implements ProcessEngineAdapter {
 
   private async apply(read: Read, req: WriteRequest | MessageRequest): Promise<void> {
     const { snap, rootId } = read;
-    const store = typedAll({ ...storeValues(req.data, snap.version + 1) });
+    const store = typedAll(storeValues(req.data, snap.version + 1));
     const v = req.variables;
     const values = v ? typedAll(v.values) : {};
     if ('messageId' in req) {
@@ -282,20 +276,13 @@ export class Camunda7Engine implements ProcessEngineAdapter {
    */
   private async readAfterCompletion(read: Read, req: WriteRequest | MessageRequest, options: ReadOptions): Promise<InstanceSnapshot> {
     const { snap, rootId } = read;
-    const [tasks, subscriptions] = await Promise.all([
-      this.client.get<TaskDto[]>('/task', { processInstanceBusinessKey: snap.businessKey }),
-      options.events ? this.subscriptions(snap.businessKey) : this.waitsForMessages ? this.subscriptionsOf(rootId) : Promise.resolve([]),
-    ]);
-    const values = req.variables?.scope === 'process' ? req.variables.values : {};
-    const written = { ...snap, version: snap.version + 1, data: { ...snap.data, ...req.data }, variables: { ...snap.variables, ...values } };
-    if (!tasks.length && !subscriptions.length) {
-      const [still] = await this.client.get<ProcessInstanceDto[]>('/process-instance', { businessKey: snap.businessKey, processDefinitionKey: this.o.processId, rootProcessInstances: true, maxResults: 1 });
-      if (!still) {
-        this.rootIds.delete(snap.businessKey);
-        return { ...written, state: 'completed', endedAt: new Date().toISOString(), waiting: [] };
-      }
+    const [tasks, subscriptions] = await Promise.all([this.tasksOf(snap.businessKey), this.subscriptionsFor(snap.businessKey, rootId, options)]);
+    const after = written(snap, req);
+    if (!tasks.length && !subscriptions.length && !(await this.findRoot(snap.businessKey))) {
+      this.rootIds.delete(snap.businessKey);
+      return { ...after, state: 'completed', endedAt: new Date().toISOString(), waiting: [] };
     }
-    return { ...written, state: 'active', waiting: this.waitingOf(tasks, subscriptions) };
+    return { ...after, state: 'active', waiting: this.waitingOf(tasks, subscriptions) };
   }
 
   private async trigger(sub: EventSubscriptionDto, values: Record<string, TypedValue>, store: Record<string, TypedValue>, rootId: string): Promise<void> {
@@ -313,13 +300,8 @@ export class Camunda7Engine implements ProcessEngineAdapter {
     for (let attempt = 0; attempt < 2; attempt++) {
       const rootId = await this.rootId(businessKey);
       if (!rootId) return this.readEnded(businessKey);
-      // One round trip; message subscriptions only where the model has something to wait for a message at
-      // (all instances with the business key when a message is being correlated, else the root's).
-      const [vars, tasks, subscriptions] = await Promise.all([
-        this.rootVariables(rootId),
-        this.client.get<TaskDto[]>('/task', { processInstanceBusinessKey: businessKey }),
-        options.events ? this.subscriptions(businessKey) : this.waitsForMessages ? this.subscriptionsOf(rootId) : Promise.resolve([]),
-      ]);
+      // One round trip.
+      const [vars, tasks, subscriptions] = await Promise.all([this.rootVariables(rootId), this.tasksOf(businessKey), this.subscriptionsFor(businessKey, rootId, options)]);
       if (!vars) {
         this.rootIds.delete(businessKey);
         continue;
@@ -393,11 +375,31 @@ export class Camunda7Engine implements ProcessEngineAdapter {
   private async rootId(businessKey: string): Promise<string | undefined> {
     const cached = this.rootIds.get(businessKey);
     if (cached) return cached;
-    const [inst] = await this.client.get<ProcessInstanceDto[]>('/process-instance', { businessKey, processDefinitionKey: this.o.processId, rootProcessInstances: true, maxResults: 1 });
-    if (!inst) return undefined;
+    const id = await this.findRoot(businessKey);
+    if (!id) return undefined;
     if (this.rootIds.size > 10_000) this.rootIds.clear();
-    this.rootIds.set(businessKey, inst.id);
-    return inst.id;
+    this.rootIds.set(businessKey, id);
+    return id;
+  }
+
+  /** The running root instance of this process with the business key, asked of the engine (not the cache). */
+  private async findRoot(businessKey: string): Promise<string | undefined> {
+    const [inst] = await this.client.get<ProcessInstanceDto[]>('/process-instance', { businessKey, processDefinitionKey: this.o.processId, rootProcessInstances: true, maxResults: 1 });
+    return inst?.id;
+  }
+
+  /** Active tasks of every instance with the business key (called instances that were passed it too). */
+  private tasksOf(businessKey: string): Promise<TaskDto[]> {
+    return this.client.get<TaskDto[]>('/task', { processInstanceBusinessKey: businessKey });
+  }
+
+  /**
+   * Message subscriptions only where the model has something to wait for a message at: all instances with
+   * the business key when a message is being correlated, else the root's.
+   */
+  private subscriptionsFor(businessKey: string, rootId: string, options: ReadOptions): Promise<EventSubscriptionDto[]> {
+    if (options.events) return this.subscriptions(businessKey);
+    return this.waitsForMessages ? this.subscriptionsOf(rootId) : Promise.resolve([]);
   }
 
   private async rootVariables(rootId: string): Promise<Record<string, TypedValue> | undefined> {
@@ -435,6 +437,12 @@ export class Camunda7Engine implements ProcessEngineAdapter {
     }
     return new EngineError(`the engine failed (${e.status} ${e.type}): ${m}`, 'unavailable');
   }
+}
+
+/** The snapshot after a write, from what was written: the data and the process-scope variables. */
+function written(snap: InstanceSnapshot, req: WriteRequest | MessageRequest): InstanceSnapshot {
+  const values = req.variables?.scope === 'process' ? req.variables.values : {};
+  return { ...snap, version: snap.version + 1, data: { ...snap.data, ...req.data }, variables: { ...snap.variables, ...values } };
 }
 
 function storeValues(data: Record<string, Record<string, unknown>>, version: number): Record<string, unknown> {

@@ -35,8 +35,6 @@ export class EngineRestError extends Error {
 const RETRYABLE = new Set([502, 503, 504]);
 
 export class EngineRestClient {
-  /** engine calls made so far (the bench reports calls per facade operation) */
-  calls = 0;
   private readonly base: string;
   private readonly headers: Record<string, string>;
 
@@ -66,7 +64,6 @@ export class EngineRestClient {
 
   private async call<T>(method: string, path: string, body: unknown, retries: number): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      this.calls++;
       let res: Response;
       try {
         const init: RequestInit = { method, headers: { ...this.headers }, signal: AbortSignal.timeout(this.o.timeout ?? 10_000) };

@@ -1,6 +1,5 @@
 import type { BpmnActivity, BpmnDocument, MessageTrigger } from '../../core/bpmn/model';
-import { executionFacts, type CallMappings } from '../../core/bpmn/execution';
-import { attrValue } from '../../core/xml/scanner';
+import { elementNames, executionFacts, type CallMappings } from '../../core/bpmn/execution';
 import {
   EngineError,
   type InstanceSnapshot,
@@ -104,10 +103,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
       for (const a of p.activities) if (!this.activities.has(a.id)) this.activities.set(a.id, a);
       for (const t of p.messageTriggers) this.messageEvents.set(t.elementId, t);
     }
-    for (const e of doc.ids) {
-      const n = attrValue(e.element, 'name');
-      if (n && !this.names.has(e.id)) this.names.set(e.id, n);
-    }
+    for (const [id, n] of elementNames(doc)) if (!this.names.has(id)) this.names.set(id, n);
     const facts = executionFacts(doc);
     for (const [k, v] of facts.implementation) this.implementation.set(k, v);
     for (const [k, v] of facts.callMappings) this.callMappings.set(k, v);
