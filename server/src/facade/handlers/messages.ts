@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { storageKey, uriOf, type ApiResource } from '../api';
 import { BUSINESS_KEY, noInstance, variablesOf, type FacadeContext } from '../context';
 import { methodNotAllowed, requireObject } from '../http';
-import type { ResourceData, VariableWrite } from '../ports';
+import type { InstanceSnapshot, ResourceData, VariableWrite } from '../ports';
 import { HttpProblem } from '../problems';
 import { generateBusinessKey, startVariables } from './collection';
 
@@ -26,18 +26,16 @@ export function messageHandler(ctx: FacadeContext) {
       throw new HttpProblem(400, 'businessKey must be a string of letters, digits, ".", "_", "~" or "-"', { errors: [{ name: 'businessKey', pointer: '/businessKey', reason: 'has the wrong form' }] });
     }
     const starts = endpoint.triggers.some((t) => t.kind === 'startEvent' && !t.parent && t.process === api.process);
-    if (typeof businessKey === 'string' && (await ctx.engine.get(businessKey, { events: true }))) {
-      const after = await ctx.engine.update(businessKey, (snap) => {
-        const w = snap.waiting.find((x) => x.messageName === messageName);
-        if (!w) throw new HttpProblem(404, `instance '${businessKey}' is not waiting for message '${messageName}'`);
-        const linked = api.resources.find((r) => !r.resource.many && r.activities.some((a) => a.id === w.activityId));
-        const { data, variables } = messageData(ctx, linked, fields, w.executionId, { businessKey });
-        return w.kind === 'receiveTask'
-          ? { data, variables, complete: { executionId: w.executionId } }
-          : { data, variables, messageId: endpoint.messageId ?? messageName };
-      }, { events: true });
-      return reply.code(200).send({ businessKey, state: after!.state, _links: { instance: { href: uriOf(api.root.resource.uri, { businessKey }) } } });
-    }
+    // An existing instance is correlated in one read (update answers undefined when there is none).
+    const correlate = (key: string) => (snap: InstanceSnapshot) => {
+      const w = snap.waiting.find((x) => x.messageName === messageName);
+      if (!w) throw new HttpProblem(404, `instance '${key}' is not waiting for message '${messageName}'`);
+      const linked = api.resources.find((r) => !r.resource.many && r.activities.some((a) => a.id === w.activityId));
+      const { data, variables } = messageData(ctx, linked, fields, w.executionId, { businessKey: key });
+      return w.kind === 'receiveTask' ? { data, variables, complete: { executionId: w.executionId } } : { data, variables, messageId: endpoint.messageId ?? messageName };
+    };
+    const after = typeof businessKey === 'string' ? await ctx.engine.update(businessKey, correlate(businessKey), { events: true }) : undefined;
+    if (after) return reply.code(200).send({ businessKey: after.businessKey, state: after.state, _links: { instance: { href: uriOf(api.root.resource.uri, { businessKey: after.businessKey }) } } });
     if (!starts) {
       throw new HttpProblem(404, typeof businessKey === 'string' ? noInstance(businessKey).detail : `no instance waits for message '${messageName}': send the businessKey to correlate`);
     }
