@@ -18,7 +18,7 @@ import type OpenAPIBackend from 'openapi-backend';
 import { EmbeddedEngine } from '../../../server/src/facade/embedded/embeddedEngine';
 import { EngineError, type InstanceSnapshot, type WaitingActivity } from '../../../server/src/facade/ports';
 import { loadApi } from '../../../server/src/facade/start';
-import { plainAll, typed, type TypedValue } from '../../../server/src/facade/camunda7/variables';
+import { plainAll, typedAll, type TypedValue } from '../../../server/src/facade/camunda7/variables';
 import { FIXTURES } from '../../helpers';
 import { openApiValidator } from '../contract';
 import { HISTORY_PATHS } from './history-contract';
@@ -158,7 +158,7 @@ export class Camunda7StandIn {
     });
     app.get(`${r}/process-instance/:id/variables`, async (req) => {
       const snap = await this.byInstanceId((req.params as { id: string }).id);
-      return typedVariables(snap.variables);
+      return typedAll(snap.variables);
     });
     app.post(`${r}/process-instance/:id/variables`, async (req, reply) => {
       const snap = await this.byInstanceId((req.params as { id: string }).id);
@@ -196,7 +196,7 @@ export class Camunda7StandIn {
     app.post(`${r}/execution/:id/localVariables`, async (req, reply) => {
       const { id } = req.params as { id: string };
       const body = req.body as { modifications?: Record<string, TypedValue>; deletions?: string[] };
-      const key = [...this.taskOwner.entries()].find(([t]) => t === id || t.startsWith(`${id}`))?.[1] ?? this.ownerOfExecution(id);
+      const key = this.taskOwner.get(id);
       if (!key) throw new Rest(500, `execution ${id} doesn't exist`, 'NullValueException');
       const values = { ...plainAll(body.modifications ?? {}), ...Object.fromEntries((body.deletions ?? []).map((n) => [n, null])) };
       await this.engine.update(key, (snap) => {
@@ -259,7 +259,7 @@ export class Camunda7StandIn {
       for (const id of ids) {
         const snap = await this.engine.get(keyOf(id));
         if (!snap) continue;
-        for (const [name, v] of Object.entries(typedVariables(snap.variables))) {
+        for (const [name, v] of Object.entries(typedAll(snap.variables))) {
           if (q.variableName && name !== q.variableName) continue;
           out.push({ id: `${id}-${name}`, name, ...v, processDefinitionKey: this.processId, processInstanceId: id, executionId: id, activityInstanceId: id, state: 'CREATED' });
         }
@@ -297,10 +297,6 @@ export class Camunda7StandIn {
     const snap = await this.active(keyOf(id));
     if (!snap) throw new Rest(status, `process instance ${id} does not exist`, status === 404 ? 'InvalidRequestException' : 'NullValueException');
     return snap;
-  }
-
-  private ownerOfExecution(id: string): string | undefined {
-    return this.taskOwner.get(id);
   }
 
   /** A multi-instance iteration's task runs in the iteration's execution; others in the instance's. */
@@ -374,12 +370,6 @@ function instanceId(businessKey: string): string {
 
 function keyOf(id: string): string {
   return id.replace(/^pi-/, '');
-}
-
-function typedVariables(vars: Record<string, unknown>): Record<string, TypedValue> {
-  const out: Record<string, TypedValue> = {};
-  for (const [k, v] of Object.entries(vars)) out[k] = typed(v);
-  return out;
 }
 
 /** What 7.15 answers when the engine cannot go on: 500 RestException "<what>: <engine message>" (ENGINE-02004 for no outgoing flow). */
