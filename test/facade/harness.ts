@@ -5,14 +5,23 @@ import { startFacade, type RunningFacade, type StartOptions } from '../../server
 import { EXAMPLE } from '../helpers';
 import { ContractChecker } from './contract';
 import { Camunda7StandIn } from './camunda7/standin';
+import { Camunda8StandIn } from './camunda8/standin';
 
-/** The engines one HTTP suite runs against: the embedded one and Camunda 7's engine-rest (its stand-in, see camunda7/standin.ts). */
-export const ENGINES = ['embedded', 'camunda7'] as const;
+/**
+ * The engines one HTTP suite runs against: the embedded one, Camunda 7's engine-rest and Camunda 8's
+ * orchestration cluster API (each through its stand-in, see camunda7/standin.ts and camunda8/standin.ts).
+ */
+export const ENGINES = ['embedded', 'camunda7', 'camunda8'] as const;
 export type EngineUnderTest = (typeof ENGINES)[number];
+
+// The Camunda 8 client judges every request it sends and every answer it gets by its schemas; strict fails the call.
+process.env.CAMUNDA_SDK_VALIDATION = 'strict';
 
 /** How a suite's title names the engine. */
 export function engineTitle(engine: EngineUnderTest): string {
-  return engine === 'embedded' ? 'embedded bpmn-engine' : 'Camunda 7 adapter against an engine-rest STAND-IN';
+  if (engine === 'camunda7') return 'Camunda 7 adapter against an engine-rest STAND-IN';
+  if (engine === 'camunda8') return 'Camunda 8 adapter against an orchestration-cluster-API STAND-IN';
+  return 'embedded bpmn-engine';
 }
 
 export interface Http {
@@ -31,6 +40,8 @@ export class FacadeHarness {
 
   /** for engine `camunda7`: the engine-rest stand-in the facade talks to (kept across facade restarts) */
   standIn: Camunda7StandIn | undefined;
+  /** for engine `camunda8`: the orchestration cluster API stand-in (kept across facade restarts) */
+  c8: Camunda8StandIn | undefined;
   readonly engine: EngineUnderTest;
 
   constructor(private readonly options: Partial<StartOptions> & { engine?: EngineUnderTest } = {}) {
@@ -44,6 +55,10 @@ export class FacadeHarness {
     if (this.engine === 'camunda7') {
       this.standIn ??= await new Camunda7StandIn({ bpmnFile, model: this.options.model }).start();
       Object.assign(remote, { engine: 'camunda7', engineUrl: this.standIn.url });
+    }
+    if (this.engine === 'camunda8') {
+      this.c8 ??= await new Camunda8StandIn({ bpmnFile, model: this.options.model }).start();
+      Object.assign(remote, { engine: 'camunda8', engineUrl: this.c8.url });
     }
     this.running = await startFacade({ bpmnFile, port: 0, log: () => undefined, ...this.options, ...remote, dataDir: this.dataDir });
     const doc = await fetch(`${this.running.url}/openapi.json`);
@@ -62,6 +77,7 @@ export class FacadeHarness {
       await this.standIn.stop();
       this.standIn.assertClean();
     }
+    await this.c8?.stop();
     ContractChecker.report(this.contract);
   }
 

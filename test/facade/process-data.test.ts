@@ -18,8 +18,8 @@ async function until(h: FacadeHarness, key: string, test: (root: any) => boolean
 
 const waitingAt = (root: any) => root._process.waiting.map((w: { activityId: string }) => w.activityId);
 
-// FEEL is Camunda 8's notation: not run through the Camunda 7 adapter.
-for (const [notation, engine] of [['juel', 'embedded'], ['feel', 'embedded'], ['juel', 'camunda7']] as const) {
+// JUEL is Camunda 7's notation, FEEL Camunda 8's: each adapter runs its own.
+for (const [notation, engine] of [['juel', 'embedded'], ['feel', 'embedded'], ['juel', 'camunda7'], ['feel', 'camunda8']] as const) {
   describe(`process data: the paper's accepted? gateway in ${notation.toUpperCase()} (${engineTitle(engine)}, real HTTP)`, () => {
     const h = new FacadeHarness({ bpmnFile: path.join(PD, `gateway-${notation}.bpmn`), engine });
     before(() => h.start());

@@ -21,6 +21,8 @@ export interface EngineChoice {
   deploy?: boolean;
   /** per engine call, ms */
   timeout?: number;
+  /** Camunda 8: how long to wait for the search to show a command's result, ms */
+  consistencyWait?: number;
 }
 
 /** Flags win over the config file's `engine` object; warnings say what of the config was ignored. */
@@ -43,7 +45,8 @@ export function chooseEngine(flags: { engine?: string; engineUrl?: string; deplo
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`--engine-url must be http(s), not ${u.protocol}`);
   }
   const timeout = typeof c.timeout === 'number' && c.timeout > 0 ? c.timeout : undefined;
-  return { choice: { type: type as EngineType, url, deploy: flags.deploy ?? c.deploy === true, timeout }, warnings };
+  const consistencyWait = typeof c.consistencyWait === 'number' && c.consistencyWait >= 0 ? c.consistencyWait : undefined;
+  return { choice: { type: type as EngineType, url, deploy: flags.deploy ?? c.deploy === true, timeout, consistencyWait }, warnings };
 }
 
 export function engineAuthFromEnv(env: NodeJS.ProcessEnv = process.env): EngineAuth | undefined {
@@ -87,7 +90,24 @@ export function createEngine(choice: EngineChoice, ctx: EngineContext): ProcessE
         deploy: choice.deploy,
         log: ctx.log,
       });
-    case 'camunda8':
-      throw new UsageError("engine 'camunda8' is not available in this version; use --engine embedded or camunda7");
+    case 'camunda8': {
+      // Loaded only here: the Camunda 8 client and its schemas are large, and no other engine needs them.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { Camunda8Engine } = require('./camunda8/camunda8Engine') as typeof import('./camunda8/camunda8Engine');
+      const url = choice.url ?? process.env.CAMUNDA_REST_ADDRESS;
+      if (!url) throw new UsageError('--engine camunda8 needs --engine-url (the orchestration cluster REST address, e.g. http://localhost:8080) or CAMUNDA_REST_ADDRESS');
+      const auth = engineAuthFromEnv();
+      return new Camunda8Engine({
+        url,
+        processId: ctx.api.process.id,
+        sources,
+        rootStorageKey: ctx.api.root.resource.name,
+        timeout: choice.timeout,
+        consistencyWait: choice.consistencyWait,
+        deploy: choice.deploy,
+        auth,
+        log: ctx.log,
+      });
+    }
   }
 }

@@ -227,10 +227,10 @@ describe('Camunda 7 adapter (engine-rest STAND-IN): configuration, deployment, c
     }
   });
 
-  it('usage errors: camunda7 without a URL, a bad URL, an unknown engine, camunda8 not yet', async () => {
+  it('usage errors: camunda7 without a URL, a bad URL, an unknown engine, camunda8 without a URL', async () => {
     await assert.rejects(startFacade({ bpmnFile: BPMN, engine: 'camunda7', port: 0 }), (e: Error) => e instanceof UsageError && /needs --engine-url/.test(e.message));
     await assert.rejects(startFacade({ bpmnFile: BPMN, engine: 'camunda7', engineUrl: 'localhost:8080', port: 0 }), (e: Error) => e instanceof UsageError && /must be http/.test(e.message));
     await assert.rejects(startFacade({ bpmnFile: BPMN, engine: 'zeebe', port: 0 }), (e: Error) => e instanceof UsageError && /unknown engine 'zeebe'/.test(e.message));
-    await assert.rejects(startFacade({ bpmnFile: BPMN, engine: 'camunda8', port: 0 }), (e: Error) => e instanceof UsageError && /camunda8/.test(e.message));
+    await assert.rejects(startFacade({ bpmnFile: BPMN, engine: 'camunda8', port: 0 }), (e: Error) => e instanceof UsageError && /camunda8 needs --engine-url/.test(e.message));
   });
 });

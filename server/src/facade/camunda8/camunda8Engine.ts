@@ -1,0 +1,498 @@
+/**
+ * The engine port on Camunda 8's orchestration cluster REST API (v2), through the official client.
+ * As with Camunda 7 the facade keeps nothing: resource data lives in the root instance's variables
+ * (`resourceApi_data_<storage key>`, `resourceApi_version`, `resourceApi_startedAt`), found by the
+ * variable `businessKey` (client 8.8 for an 8.8 cluster, which has no `businessId`; design.md).
+ *
+ * Two things differ from Camunda 7:
+ * - Searches are eventually consistent: a command is done when it answers, but the search shows it a
+ *   moment later. After its own writes the adapter waits (bounded) until the search shows them, so a
+ *   client reads what it wrote; when the bound passes it answers `unavailable` (503 with Retry-After).
+ * - A completion the process cannot take is not rolled back (Camunda 8 accepts it and raises an
+ *   incident), so before completing the adapter evaluates the conditions the completion reaches with
+ *   the variables it is about to write and refuses as every engine does (core/bpmn/conditionsAhead.ts).
+ *   An incident that still arises shows in `_process.incident`.
+ */
+import * as path from 'node:path';
+import { stuckAfter } from '../../core/bpmn/conditionsAhead';
+import { elementNames } from '../../core/bpmn/execution';
+import type { BpmnDocument } from '../../core/bpmn/model';
+import { KeyedMutex } from '../embedded/concurrency';
+import {
+  EngineError,
+  type InstanceSnapshot,
+  type MessageRequest,
+  type ProcessEngineAdapter,
+  type ReadOptions,
+  type StartRequest,
+  type WaitingActivity,
+  type WriteRequest,
+} from '../ports';
+import { createClients, EventualConsistencyTimeoutError, type C8Ops, type MessageSubscription, type Page, type ProcessInstance, type UserTask, type Variable } from './client';
+
+export interface Camunda8Options {
+  url: string;
+  processId: string;
+  sources: { file: string; text: string; doc: BpmnDocument }[];
+  rootStorageKey: string;
+  timeout?: number;
+  deploy?: boolean;
+  /** how long to wait for the search to show what a command did, ms (default 5,000) */
+  consistencyWait?: number;
+  /** the client's configuration; process.env by default */
+  env?: Record<string, string | undefined>;
+  auth?: { user?: string; password?: string; token?: string };
+  log?: (line: string) => void;
+}
+
+const BUSINESS_KEY = 'businessKey';
+const DATA = 'resourceApi_data_';
+const STARTED = 'resourceApi_startedAt';
+const VERSION = 'resourceApi_version';
+const ATTEMPTS = 3;
+const PAGE = 1000;
+const POLL = 100;
+
+interface Read {
+  snap: InstanceSnapshot;
+  rootKey: string;
+  tasks: Map<string, UserTask>;
+  subscriptions: MessageSubscription[];
+}
+
+export class Camunda8Engine implements ProcessEngineAdapter {
+  readonly name = 'camunda8';
+  private readonly reads: C8Ops;
+  private readonly writes: C8Ops;
+  private readonly rootKeys = new Map<string, string>();
+  private readonly mutex = new KeyedMutex();
+  private readonly receiveTasks = new Set<string>();
+  private readonly multiInstance = new Set<string>();
+  private readonly messageNames = new Map<string, string>();
+  private readonly names = new Map<string, string>();
+  /** element id → the document it is drawn in (conditions ahead are judged there) */
+  private readonly docOf = new Map<string, BpmnDocument>();
+  private readonly waitsForMessages: boolean;
+  private readonly wait: number;
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly o: Camunda8Options) {
+    ({ reads: this.reads, writes: this.writes } = createClients({ url: o.url, timeout: o.timeout, env: o.env, ...o.auth }));
+    this.wait = o.consistencyWait ?? 5_000;
+    this.log = o.log ?? (() => undefined);
+    this.waitsForMessages = o.sources.some((s) => s.doc.processes.some((p) => p.messageTriggers.some((t) => t.kind !== 'startEvent')));
+    for (const s of o.sources) {
+      for (const p of s.doc.processes) {
+        for (const a of p.activities) {
+          if (a.kind === 'receiveTask') this.receiveTasks.add(a.id);
+          if (a.loop === 'multiInstance' || a.loop === 'multiInstanceSequential') this.multiInstance.add(a.id);
+          if (!this.docOf.has(a.id)) this.docOf.set(a.id, s.doc);
+        }
+        for (const t of p.messageTriggers) if (t.messageRef) this.messageNames.set(t.messageRef, t.messageName);
+      }
+      for (const [id, n] of elementNames(s.doc)) if (!this.names.has(id)) this.names.set(id, n);
+    }
+  }
+
+  async init(): Promise<string[]> {
+    if (this.o.deploy) {
+      const resources = this.o.sources.map((s) => new File([s.text], path.basename(s.file), { type: 'application/xml' }));
+      try {
+        await this.writes.createDeployment({ resources });
+        this.log(`deployed ${resources.length} file(s) to ${this.o.url}`);
+      } catch (e) {
+        const err = this.engineError(e);
+        if (err.kind === 'unavailable') throw err;
+        throw new EngineError(`the engine refused the deployment: ${err.message}`, 'rejected');
+      }
+      return [];
+    }
+    try {
+      const defs = await this.reads.searchProcessDefinitions({ filter: { processDefinitionId: this.o.processId }, page: { limit: 1 } }, noWait());
+      return defs.items.length ? [] : [`process '${this.o.processId}' is not deployed on ${this.o.url}; deploy it or serve with --deploy`];
+    } catch (e) {
+      return [`${this.engineError(e).message}; requests answer 503 until it answers`];
+    }
+  }
+
+  async start(req: StartRequest): Promise<InstanceSnapshot> {
+    const key = req.businessKey;
+    return this.mutex.run(key, async () => {
+      if (await this.findRoot(key)) throw new EngineError(`an instance with business key '${key}' exists`, 'conflict');
+      const startedAt = new Date().toISOString();
+      const variables = { ...req.variables, [BUSINESS_KEY]: key, ...storeValues(req.data, 1), [STARTED]: startedAt };
+      let rootKey: string | undefined;
+      try {
+        if (req.startMessage) {
+          const name = this.messageNames.get(req.startMessage.messageId) ?? req.startMessage.messageId;
+          rootKey = (await this.writes.correlateMessage({ name, correlationKey: key, variables })).processInstanceKey;
+        } else {
+          rootKey = (await this.writes.createProcessInstance({ processDefinitionId: req.processId, variables })).processInstanceKey;
+        }
+      } catch (e) {
+        throw this.engineError(e, 'start');
+      }
+      if (!rootKey) throw new EngineError('the engine started no instance for the message', 'rejected');
+      this.rootKeys.set(key, rootKey);
+      const started: InstanceSnapshot = { businessKey: key, processId: req.processId, state: 'active', startedAt, version: 0, waiting: [], data: req.data, variables: { ...req.variables, [BUSINESS_KEY]: key } };
+      // The instance is searchable once its variables are: then its first tasks are too, or it waits elsewhere.
+      await this.until(() => this.reads.searchVariables(variableQuery(rootKey!, VERSION), noWait()), (r) => r.items.length > 0, 'the new instance');
+      return this.after({ snap: started, rootKey, tasks: new Map(), subscriptions: [] }, { data: {} }, {});
+    });
+  }
+
+  async get(businessKey: string, options: ReadOptions = {}): Promise<InstanceSnapshot | undefined> {
+    return (await this.read(businessKey, options))?.snap;
+  }
+
+  async list(page: { offset: number; limit: number }): Promise<{ total: number; items: InstanceSnapshot[] }> {
+    const found = await this.call(() =>
+      this.reads.searchProcessInstances(
+        { filter: { processDefinitionId: this.o.processId, parentProcessInstanceKey: { $exists: false }, state: { $neq: 'TERMINATED' } }, sort: [{ field: 'processInstanceKey', order: 'ASC' }], page: { from: page.offset, limit: page.limit } },
+        noWait(),
+      ),
+    );
+    const keys = found.items.map((i) => i.processInstanceKey);
+    const vars = keys.length
+      ? await this.call(() => this.reads.searchVariables({ filter: { processInstanceKey: { $in: keys }, name: { $in: [BUSINESS_KEY, VERSION, STARTED, DATA + encode(this.o.rootStorageKey)] } }, page: { limit: PAGE } }, noWait()))
+      : { items: [] as Variable[] };
+    const items = await Promise.all(
+      found.items.map(async (i) => {
+        const own = vars.items.filter((v) => v.processInstanceKey === i.processInstanceKey && v.scopeKey === i.processInstanceKey);
+        const split = splitVariables(await this.values(own));
+        return instanceSnapshot(i, split, this.o.processId);
+      }),
+    );
+    return { total: Number(found.page.totalItems), items };
+  }
+
+  /** Cancels the running instance; Camunda 8.8's REST API cannot delete an instance's history, so a cancelled one counts as gone. */
+  async delete(businessKey: string): Promise<boolean> {
+    return this.mutex.run(businessKey, async () => {
+      const root = await this.findRoot(businessKey);
+      this.rootKeys.delete(businessKey);
+      if (!root) return false;
+      if (root.state === 'ACTIVE') {
+        try {
+          await this.writes.cancelProcessInstance({ processInstanceKey: root.processInstanceKey });
+        } catch (e) {
+          const err = this.engineError(e);
+          if (err.kind !== 'conflict') throw err;
+        }
+      }
+      await this.until(() => this.reads.getProcessInstance({ processInstanceKey: root.processInstanceKey }, noWait()), (p) => p.state !== 'ACTIVE', 'the cancellation');
+      return true;
+    });
+  }
+
+  async update(businessKey: string, decide: (s: InstanceSnapshot) => WriteRequest | MessageRequest | undefined, options: ReadOptions = {}): Promise<InstanceSnapshot | undefined> {
+    return this.mutex.run(businessKey, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const read = await this.read(businessKey, options);
+        if (!read) return undefined;
+        const req = decide(read.snap);
+        if (!req) return read.snap;
+        if (read.snap.state !== 'active') throw new EngineError('the process has ended', 'conflict');
+        try {
+          await this.apply(read, req);
+        } catch (e) {
+          const err = this.engineError(e);
+          if (err.kind === 'conflict' && attempt < ATTEMPTS) continue;
+          throw err;
+        }
+        if (!('messageId' in req) && !req.complete) {
+          const version = String(read.snap.version + 1);
+          await this.until(() => this.reads.searchVariables(variableQuery(read.rootKey, VERSION), noWait()), (r) => r.items.some((v) => v.value === version), 'the write');
+          return written(read.snap, req);
+        }
+        return this.after(read, req, options);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.mutex.drain();
+  }
+
+  private async apply(read: Read, req: WriteRequest | MessageRequest): Promise<void> {
+    const { snap, rootKey } = read;
+    const store = storeValues(req.data, snap.version + 1);
+    const v = req.variables;
+    const values = v?.values ?? {};
+    if ('messageId' in req) {
+      const name = this.messageNames.get(req.messageId) ?? req.messageId;
+      const sub = read.subscriptions.find((s) => s.messageName === name);
+      if (!sub) throw new EngineError(`the instance is not waiting for message '${name}'`, 'conflict');
+      return this.correlate(sub, snap, values, store, rootKey);
+    }
+    const target = req.complete?.executionId ?? v?.executionId;
+    const task = target ? read.tasks.get(target) : undefined;
+    const sub = target && !task ? read.subscriptions.find((s) => s.elementInstanceKey === target) : undefined;
+    if (req.complete && !task && !sub) throw new EngineError('the activity is no longer active', 'conflict');
+    const local = v?.scope === 'local' && task?.elementInstanceKey !== undefined;
+    const processValues = local ? {} : values;
+    const elementId = task?.elementId ?? sub?.elementId;
+    if (req.complete && elementId) this.refuseIfStuck(elementId, { ...snap.variables, ...values });
+    if (local) await this.writes.createElementInstanceVariables({ elementInstanceKey: task!.elementInstanceKey!, variables: values, local: true });
+    if (req.complete && sub) return this.correlate(sub, snap, processValues, store, rootKey);
+    const inRoot = !task || task.processInstanceKey === rootKey;
+    if (req.complete && task) {
+      await this.writes.completeUserTask({ userTaskKey: task.userTaskKey, variables: inRoot ? { ...processValues, ...store } : processValues });
+      if (!inRoot) await this.setRoot(rootKey, store);
+      return;
+    }
+    if (!inRoot && Object.keys(processValues).length) await this.writes.createElementInstanceVariables({ elementInstanceKey: task!.processInstanceKey!, variables: processValues });
+    await this.setRoot(rootKey, inRoot ? { ...processValues, ...store } : store);
+  }
+
+  /** Camunda 8 would accept the completion and raise an incident: refuse it here instead, as Camunda 7 and the embedded engine do. */
+  private refuseIfStuck(elementId: string, vars: Record<string, unknown>): void {
+    const doc = this.docOf.get(elementId);
+    const stuck = doc ? stuckAfter(doc, elementId, vars) : undefined;
+    if (!stuck) return;
+    const name = this.names.get(stuck.elementId);
+    throw new EngineError(`the process cannot continue at ${stuck.elementId}${name ? ` '${name}'` : ''}: ${stuck.message}`, 'rejected', { id: stuck.elementId, ...(name ? { name } : {}) });
+  }
+
+  private async correlate(sub: MessageSubscription, snap: InstanceSnapshot, values: Record<string, unknown>, store: Record<string, unknown>, rootKey: string): Promise<void> {
+    const inRoot = sub.processInstanceKey === rootKey;
+    const name = sub.messageName ?? '';
+    if (sub.elementId) this.refuseIfStuck(sub.elementId, { ...snap.variables, ...values });
+    await this.writes.correlateMessage({ name, correlationKey: sub.correlationKey ?? snap.businessKey, variables: inRoot ? { ...values, ...store } : values });
+    if (!inRoot) await this.setRoot(rootKey, store);
+  }
+
+  private async setRoot(rootKey: string, variables: Record<string, unknown>): Promise<void> {
+    if (Object.keys(variables).length) await this.writes.createElementInstanceVariables({ elementInstanceKey: rootKey, variables, local: true });
+  }
+
+  /**
+   * Where the process went after a start, a completion or a message: waits until the search no longer
+   * shows the completed task, then reads the tasks (and subscriptions); the data is what was written.
+   */
+  private async after(read: Read, req: WriteRequest | MessageRequest, options: ReadOptions): Promise<InstanceSnapshot> {
+    const { snap, rootKey } = read;
+    const done = 'messageId' in req ? undefined : req.complete?.executionId;
+    const tasks = await this.until(() => this.tasksOf(snap.businessKey), (r) => !done || !r.items.some((t) => t.userTaskKey === done), 'where the process went');
+    const subscriptions = await this.subscriptionsFor(snap.businessKey, options);
+    const after = written(snap, req);
+    if (!tasks.items.length && !subscriptions.length) {
+      const state = await this.withInstanceState(after, rootKey);
+      if (!state) throw new EngineError('the instance was cancelled meanwhile', 'conflict');
+      return state;
+    }
+    return { ...after, state: 'active', waiting: this.waitingOf(tasks.items, subscriptions) };
+  }
+
+  /** When nothing waits at a task or message: has the instance ended, is it stuck at an incident, or at a timer? */
+  private async withInstanceState(snap: InstanceSnapshot, rootKey: string): Promise<InstanceSnapshot | undefined> {
+    const inst = await this.call(() => this.reads.getProcessInstance({ processInstanceKey: rootKey }, noWait()));
+    if (inst.state === 'TERMINATED') {
+      this.rootKeys.delete(snap.businessKey);
+      return undefined;
+    }
+    if (inst.state === 'COMPLETED') {
+      this.rootKeys.delete(snap.businessKey);
+      return { ...snap, state: 'completed', endedAt: toIso(inst.endDate ?? new Date().toISOString()), waiting: [] };
+    }
+    if (!inst.hasIncident) return { ...snap, state: 'active', waiting: [] };
+    const incidents = await this.call(() => this.reads.searchIncidents({ filter: { processInstanceKey: rootKey, state: 'ACTIVE' }, page: { limit: 1 } }, noWait()));
+    const i = incidents.items[0];
+    if (!i) return { ...snap, state: 'active', waiting: [] };
+    const elementId = i.elementId ?? '';
+    const name = this.names.get(elementId);
+    this.log(`incident at ${elementId}${name ? ` '${name}'` : ''} of '${snap.businessKey}': ${i.errorMessage ?? i.errorType ?? ''}`);
+    return { ...snap, state: 'active', waiting: [], incident: { elementId, ...(name ? { elementName: name } : {}), message: i.errorMessage ?? i.errorType ?? 'incident', at: new Date().toISOString() } };
+  }
+
+  private async read(businessKey: string, options: ReadOptions): Promise<Read | undefined> {
+    let rootKey = this.rootKeys.get(businessKey);
+    let known: ProcessInstance | undefined;
+    if (!rootKey) {
+      known = await this.findRoot(businessKey);
+      if (!known) return undefined;
+      rootKey = known.processInstanceKey;
+      if (this.rootKeys.size > 10_000) this.rootKeys.clear();
+      if (known.state === 'ACTIVE') this.rootKeys.set(businessKey, rootKey);
+    }
+    const [vars, tasks, subscriptions] = await Promise.all([
+      this.call(() => this.reads.searchVariables({ filter: { processInstanceKey: rootKey, scopeKey: rootKey }, page: { limit: PAGE } }, noWait())),
+      known && known.state !== 'ACTIVE' ? Promise.resolve(emptyPage<UserTask>()) : this.tasksOf(businessKey),
+      known && known.state !== 'ACTIVE' ? Promise.resolve([]) : this.subscriptionsFor(businessKey, options),
+    ]);
+    // A task of this process under another root: the cached key is of a cancelled instance whose key was used again.
+    if (tasks.items.some((t) => t.processDefinitionId === this.o.processId && t.processInstanceKey !== rootKey) && !known) {
+      this.rootKeys.delete(businessKey);
+      return this.read(businessKey, options);
+    }
+    const split = splitVariables(await this.values(vars.items));
+    const snap: InstanceSnapshot = { businessKey, processId: this.o.processId, state: 'active', startedAt: split.startedAt ?? '', version: split.version, waiting: this.waitingOf(tasks.items, subscriptions), data: split.data, variables: split.variables };
+    const read: Read = { snap, rootKey, tasks: new Map(tasks.items.map((t) => [t.userTaskKey, t])), subscriptions };
+    if (known && known.state !== 'ACTIVE') read.snap = instanceSnapshot(known, split, this.o.processId);
+    else if (!snap.waiting.length) {
+      const state = await this.withInstanceState(snap, rootKey);
+      // Cancelled by another facade's DELETE: the key may have started again since.
+      if (!state) return known ? undefined : this.read(businessKey, options);
+      read.snap = state;
+    }
+    return read;
+  }
+
+  /** The root instance with the business key that is running or completed (cancelled ones count as deleted). */
+  private async findRoot(businessKey: string): Promise<ProcessInstance | undefined> {
+    const found = await this.call(() =>
+      this.reads.searchProcessInstances(
+        { filter: { processDefinitionId: this.o.processId, parentProcessInstanceKey: { $exists: false }, state: { $neq: 'TERMINATED' }, variables: [{ name: BUSINESS_KEY, value: JSON.stringify(businessKey) }] }, page: { limit: 1 } },
+        noWait(),
+      ),
+    );
+    const inst = found.items[0];
+    if (!inst) this.rootKeys.delete(businessKey);
+    return inst;
+  }
+
+  private tasksOf(businessKey: string): Promise<Page<UserTask>> {
+    return this.call(() => this.reads.searchUserTasks({ filter: { state: 'CREATED', processInstanceVariables: [{ name: BUSINESS_KEY, value: JSON.stringify(businessKey) }] }, page: { limit: PAGE } }, noWait()));
+  }
+
+  /** Message subscriptions correlate by the business key (the model's `correlationKey="=businessKey"`). */
+  private async subscriptionsFor(businessKey: string, options: ReadOptions): Promise<MessageSubscription[]> {
+    if (!options.events && !this.waitsForMessages) return [];
+    const r = await this.call(() => this.reads.searchMessageSubscriptions({ filter: { correlationKey: businessKey, messageSubscriptionState: 'CREATED' }, page: { limit: PAGE } }, noWait()));
+    return r.items;
+  }
+
+  private waitingOf(tasks: UserTask[], subscriptions: MessageSubscription[]): WaitingActivity[] {
+    const waiting: WaitingActivity[] = tasks.map((t) => ({
+      activityId: t.elementId ?? '',
+      executionId: t.userTaskKey,
+      // A multi-instance iteration is an element instance of its own: that is the item; a task on a loop is an item per pass.
+      scopeId: this.multiInstance.has(t.elementId ?? '') && t.elementInstanceKey ? t.elementInstanceKey : t.userTaskKey,
+      kind: 'task',
+    }));
+    for (const s of subscriptions) {
+      const id = s.elementInstanceKey ?? '';
+      waiting.push({ activityId: s.elementId ?? '', executionId: id, scopeId: id, kind: this.receiveTasks.has(s.elementId ?? '') ? 'receiveTask' : 'messageEvent', messageName: s.messageName });
+    }
+    return waiting;
+  }
+
+  /** Values of variables as JSON; a value the search truncated is fetched whole. */
+  private async values(vars: Variable[]): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    await Promise.all(
+      vars.map(async (v) => {
+        const whole = v.isTruncated ? await this.call(() => this.reads.getVariable({ variableKey: v.variableKey }, noWait())) : v;
+        try {
+          out[v.name] = JSON.parse(whole.value);
+        } catch {
+          out[v.name] = whole.value;
+        }
+      }),
+    );
+    return out;
+  }
+
+  /** Polls a search until it shows what a command did; past the bound the answer is `unavailable` (503 with Retry-After). */
+  private async until<T>(read: () => Promise<T>, ok: (r: T) => boolean, what: string): Promise<T> {
+    const end = Date.now() + this.wait;
+    for (;;) {
+      const r = await this.call(read);
+      if (ok(r)) return r;
+      if (Date.now() >= end) throw new EngineError(`the engine took the request, but its search did not show ${what} within ${this.wait} ms; read the resource again shortly`, 'unavailable');
+      await new Promise((res) => setTimeout(res, POLL));
+    }
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw this.engineError(e);
+    }
+  }
+
+  /** The client's errors in the port's terms. */
+  private engineError(e: unknown, what?: 'start'): EngineError {
+    if (e instanceof EngineError) return e;
+    if (e instanceof EventualConsistencyTimeoutError) return new EngineError(`the engine's search is behind: ${e.message}`, 'unavailable');
+    const err = e as { status?: number; title?: string; detail?: string; message?: string; name?: string };
+    const status = err.status;
+    const text = [err.title, err.detail].filter(Boolean).join(': ') || err.message || String(e);
+    if (status === undefined) return new EngineError(`the engine failed: ${text}`, 'unavailable');
+    if (what === 'start' && status === 404) return new EngineError(`process '${this.o.processId}' is not deployed on the engine (${text}); deploy it or serve with --deploy`, 'unavailable');
+    if (status === 404 || status === 409) return new EngineError(`the instance changed meanwhile: ${text}`, 'conflict');
+    if (status === 400) return new EngineError(`the engine refused the request: ${text}`, 'rejected');
+    return new EngineError(`the engine failed (${status}): ${text}`, 'unavailable');
+  }
+}
+
+function noWait() {
+  return { consistency: { waitUpToMs: 0 } };
+}
+
+function emptyPage<T>(): Page<T> {
+  return { items: [], page: { totalItems: 0 } };
+}
+
+function variableQuery(rootKey: string, name: string) {
+  return { filter: { processInstanceKey: rootKey, scopeKey: rootKey, name }, page: { limit: 1 } };
+}
+
+/** Storage keys (`Document:17`) as variable names: letters, digits and `_` stay, anything else is `$` and its code. */
+function encode(storageKey: string): string {
+  return storageKey.replace(/[^A-Za-z0-9_]/g, (c) => `$${c.codePointAt(0)!.toString(16)}$`);
+}
+
+function decode(name: string): string {
+  return name.replace(/\$([0-9a-f]+)\$/g, (_m, hex: string) => String.fromCodePoint(parseInt(hex, 16)));
+}
+
+function storeValues(data: Record<string, Record<string, unknown>>, version: number): Record<string, unknown> {
+  const out: Record<string, unknown> = { [VERSION]: version };
+  for (const [k, v] of Object.entries(data)) out[DATA + encode(k)] = v;
+  return out;
+}
+
+interface Split {
+  data: Record<string, Record<string, unknown>>;
+  variables: Record<string, unknown>;
+  startedAt?: string;
+  version: number;
+}
+
+function splitVariables(vars: Record<string, unknown>): Split {
+  const out: Split = { data: {}, variables: {}, version: 0 };
+  for (const [name, v] of Object.entries(vars)) {
+    if (name.startsWith(DATA)) out.data[decode(name.slice(DATA.length))] = (v ?? {}) as Record<string, unknown>;
+    else if (name === STARTED) out.startedAt = String(v);
+    else if (name === VERSION) out.version = Number(v) || 0;
+    else out.variables[name] = v;
+  }
+  return out;
+}
+
+function instanceSnapshot(i: ProcessInstance, s: Split, processId: string): InstanceSnapshot {
+  const ended = i.state !== 'ACTIVE';
+  return {
+    businessKey: String(s.variables[BUSINESS_KEY] ?? ''),
+    processId,
+    state: ended ? 'completed' : 'active',
+    startedAt: s.startedAt ?? toIso(i.startDate),
+    ...(ended && i.endDate ? { endedAt: toIso(i.endDate) } : {}),
+    version: s.version,
+    waiting: [],
+    data: s.data,
+    variables: s.variables,
+  };
+}
+
+function written(snap: InstanceSnapshot, req: WriteRequest | MessageRequest): InstanceSnapshot {
+  const values = req.variables?.scope === 'process' ? req.variables.values : {};
+  return { ...snap, version: snap.version + 1, data: { ...snap.data, ...req.data }, variables: { ...snap.variables, ...values } };
+}
+
+function toIso(d: string): string {
+  const t = Date.parse(d);
+  return Number.isNaN(t) ? d : new Date(t).toISOString();
+}
