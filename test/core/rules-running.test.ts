@@ -56,6 +56,24 @@ describe('rules for running the process (valid and invalid examples, exact range
     assert.deepEqual(at(check(bpmnFile(body), { engine: 'embedded' }).diags, 'call-without-business-key'), []);
   });
 
+  it('correlation-not-business-key: on Camunda 8 only, at the correlation key of a message a catch event waits for', () => {
+    const z = 'xmlns:zeebe="http://camunda.org/schema/zeebe/1.0"';
+    const text = bpmnFile(`${link('Application')}
+    <bpmn:receiveTask id="r1" messageRef="m1"/>
+    <bpmn:receiveTask id="r2" messageRef="m2"/>
+    <bpmn:receiveTask id="r3" messageRef="m3"/>`).replace(
+      '</bpmn:definitions>',
+      `<bpmn:message id="m1" name="paid"><bpmn:extensionElements><zeebe:subscription ${z} correlationKey="⟪=orderId⟫"/></bpmn:extensionElements></bpmn:message>
+  ⟪<bpmn:message id="m2" name="shipped"/>⟫
+  <bpmn:message id="m3" name="ok"><bpmn:extensionElements><zeebe:subscription ${z} correlationKey="= businessKey"/></bpmn:extensionElements></bpmn:message>
+</bpmn:definitions>`,
+    );
+    const { diags, spans } = check(text, { engine: 'camunda8' });
+    assert.deepEqual(at(diags, 'correlation-not-business-key'), spans);
+    assert.match(diags.find((d) => d.code === 'correlation-not-business-key')!.message, /message 'paid' correlates by =orderId.*correlationKey="=businessKey"/);
+    assert.deepEqual(at(check(text, { engine: 'camunda7' }).diags, 'correlation-not-business-key'), [], 'quiet for other engines');
+  });
+
   it('unlinked-user-task: at the task of a linked process', () => {
     const { diags, spans } = check(bpmnFile(`${link('Application')}
     ⟪<bpmn:userTask id="t1" name="sign">⟫</bpmn:userTask>

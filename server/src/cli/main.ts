@@ -16,7 +16,7 @@ commands:
   check <files or folders…> [--model FILE] [--format text|json|sarif] [--engine embedded|camunda7|camunda8]
   routes <bpmn…|folder> [--model FILE] [--format text|json]
   model <xmi> [--format text|json]
-  serve <bpmn…|folder> [--model FILE] [--engine embedded|camunda7] [--engine-url URL] [--deploy] [--port N] [--host H] [--data-dir D] [--token T]
+  serve <bpmn…|folder> [--model FILE] [--engine embedded|camunda7|camunda8] [--engine-url URL] [--deploy] [--port N] [--host H] [--data-dir D] [--token T]
         [--body-limit BYTES] [--max-live-engines N] [--allow-scripts] [--allowed-host NAME…] [--cors ORIGIN]
   openapi <bpmn…|folder> [--model FILE]
   lsp --stdio`;

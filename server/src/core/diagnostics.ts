@@ -37,6 +37,7 @@ export const CODES = {
   'unlinked-user-task': 'warning',
   'shared-variable-name': 'information',
   'call-without-business-key': 'warning',
+  'correlation-not-business-key': 'warning',
 } as const satisfies Record<string, Severity>;
 
 export type DiagnosticCode = keyof typeof CODES;
@@ -70,6 +71,7 @@ export const CODE_DESCRIPTIONS: Record<DiagnosticCode, string> = {
   'unlinked-user-task': 'A user task of a linked process has no linkedResource, so the API cannot complete it.',
   'shared-variable-name': 'Two resources write a process variable of the same name; the last write wins.',
   'call-without-business-key': 'On Camunda 7 a called instance has no business key unless the call activity passes it, so the API cannot find its tasks.',
+  'correlation-not-business-key': 'On Camunda 8 a message must correlate by =businessKey, the key the API sends messages with.',
 };
 
 /** A problem found by the core, located by offsets in the checked text. */

@@ -174,12 +174,13 @@ describe('Camunda 7 adapter (engine-rest STAND-IN): an engine that is down or fa
 
 describe('Camunda 7 adapter (engine-rest STAND-IN): configuration, deployment, credentials', () => {
   let standIn: Camunda7StandIn;
-  const saved = { ...process.env };
+  // The variables these tests set, taken back after (not the whole environment: others set theirs at load time).
+  const OWN = ['BPMN_RESOURCE_API_ENGINE_USER', 'BPMN_RESOURCE_API_ENGINE_PASSWORD', 'BPMN_RESOURCE_API_ENGINE_TOKEN', 'CAMUNDA_AUTH_STRATEGY', 'CAMUNDA_BASIC_AUTH_USERNAME', 'CAMUNDA_BASIC_AUTH_PASSWORD'];
   before(async () => {
     standIn = await new Camunda7StandIn({ bpmnFile: BPMN }).start();
   });
   after(async () => {
-    process.env = saved;
+    for (const k of OWN) delete process.env[k];
     await standIn.stop();
     standIn.assertClean();
   });

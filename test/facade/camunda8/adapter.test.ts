@@ -5,6 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startFacade, type RunningFacade } from '../../../server/src/facade/start';
@@ -227,12 +228,13 @@ describe('Camunda 8 adapter (orchestration-cluster-API STAND-IN): the gateway ri
 
 describe('Camunda 8 adapter (orchestration-cluster-API STAND-IN): deployment, credentials, failures', () => {
   let standIn: Camunda8StandIn;
-  const saved = { ...process.env };
+  // The variables these tests set, taken back after (not the whole environment: others set theirs at load time).
+  const OWN = ['BPMN_RESOURCE_API_ENGINE_USER', 'BPMN_RESOURCE_API_ENGINE_PASSWORD', 'BPMN_RESOURCE_API_ENGINE_TOKEN', 'CAMUNDA_AUTH_STRATEGY', 'CAMUNDA_BASIC_AUTH_USERNAME', 'CAMUNDA_BASIC_AUTH_PASSWORD'];
   before(async () => {
     standIn = await new Camunda8StandIn({ bpmnFile: BPMN, deployed: false }).start();
   });
   after(async () => {
-    process.env = saved;
+    for (const k of OWN) delete process.env[k];
     await standIn.stop();
   });
 
@@ -302,6 +304,23 @@ describe('Camunda 8 adapter (orchestration-cluster-API STAND-IN): deployment, cr
     } finally {
       standIn.failWith = undefined;
       await f.close();
+    }
+  });
+
+  it('an unreachable cluster: the facade starts with a warning and answers 503 naming the URL', async () => {
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    await new Promise((r) => server.close(r));
+    const dead = await startFacade({ bpmnFile: BPMN, engine: 'camunda8', engineUrl: `http://127.0.0.1:${port}`, port: 0, log: () => undefined });
+    try {
+      assert.match(dead.warnings.join('\n'), new RegExp(`engine at http://127\\.0\\.0\\.1:${port} is unreachable \\(ECONNREFUSED\\).*503`));
+      const r = await call(dead, 'GET', '/application/x');
+      assert.equal(r.status, 503);
+      assert.match(r.body.detail, /unreachable \(ECONNREFUSED\)/);
+      assert.ok(Number(r.headers.get('retry-after')) > 0);
+    } finally {
+      await dead.close();
     }
   });
 

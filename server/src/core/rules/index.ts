@@ -24,6 +24,7 @@ import { engineUnsupported } from './engineUnsupported';
 import { unlinkedUserTask } from './unlinkedUserTask';
 import { sharedVariableName } from './sharedVariableName';
 import { callWithoutBusinessKey } from './callWithoutBusinessKey';
+import { correlationNotBusinessKey } from './correlationNotBusinessKey';
 
 export const BPMN_RULES: readonly BpmnRule[] = [
   notBpmn,
@@ -47,6 +48,7 @@ export const BPMN_RULES: readonly BpmnRule[] = [
   unlinkedUserTask,
   sharedVariableName,
   callWithoutBusinessKey,
+  correlationNotBusinessKey,
 ];
 
 export const MODEL_RULES: readonly ModelRule[] = [duplicateClass, undirectedAssociation, modelCycle, multipleParents];

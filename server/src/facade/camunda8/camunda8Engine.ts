@@ -419,7 +419,11 @@ export class Camunda8Engine implements ProcessEngineAdapter {
     const err = e as { status?: number; title?: string; detail?: string; message?: string; name?: string };
     const status = err.status;
     const text = [err.title, err.detail].filter(Boolean).join(': ') || err.message || String(e);
-    if (status === undefined) return new EngineError(`the engine failed: ${text}`, 'unavailable');
+    if (status === undefined) {
+      const cause = (e as { cause?: { code?: string; name?: string; message?: string } }).cause;
+      const why = cause?.code ?? (err.name === 'TimeoutError' || cause?.name === 'TimeoutError' ? 'timed out' : cause?.message);
+      return new EngineError(why ? `the engine at ${this.o.url} is unreachable (${why})` : `the engine failed: ${text}`, 'unavailable');
+    }
     if (what === 'start' && status === 404) return new EngineError(`process '${this.o.processId}' is not deployed on the engine (${text}); deploy it or serve with --deploy`, 'unavailable');
     if (status === 404 || status === 409) return new EngineError(`the instance changed meanwhile: ${text}`, 'conflict');
     if (status === 400) return new EngineError(`the engine refused the request: ${text}`, 'rejected');

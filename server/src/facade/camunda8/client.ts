@@ -97,9 +97,10 @@ export function createClients(o: Camunda8ClientOptions): { reads: C8Ops; writes:
   const bearer = ownAuth && !o.user && o.token ? `Bearer ${o.token}` : undefined;
   const timed = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const signal = init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeout)]) : AbortSignal.timeout(timeout);
+    if (!bearer) return fetch(input, { ...init, signal });
     // The client passes a Request with its headers and body; init only adds to it.
     const req = new Request(input, init);
-    if (bearer) req.headers.set('authorization', bearer);
+    req.headers.set('authorization', bearer);
     return fetch(req, { signal });
   };
   const make = (extra: Record<string, string | number>) => createCamundaClient({ env, config: { ...config, ...extra } as never, fetch: timed }) as unknown as C8Ops;
