@@ -29,7 +29,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
       configurationSection: 'bpmnResourceApi',
       fileEvents: vscode.workspace.createFileSystemWatcher('**/{*.uml,*.xmi,*.bpmn,*.bpmn2,bpmn-resource-api.json}'),
     },
-    initializationOptions: vscode.workspace.getConfiguration('bpmnResourceApi'),
+    // The code lenses' command is ours here (a richer view); other clients get one the server runs.
+    initializationOptions: { ...JSON.parse(JSON.stringify(vscode.workspace.getConfiguration('bpmnResourceApi'))), clientCommands: ['bpmnResourceApi.showRoutes'] },
     outputChannel: output,
   };
   client = new LanguageClient('bpmnResourceApi', 'BPMN Resource API', serverOptions, clientOptions);

@@ -2,6 +2,9 @@ import {
   CodeActionKind,
   createConnection,
   DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  MessageType,
+  ShowMessageNotification,
   ProposedFeatures,
   ResponseError,
   TextDocuments,
@@ -22,12 +25,18 @@ import { toLspDiagnostics } from './features/diagnostics';
 import { hover } from './features/hover';
 import { classAt, classOfLinkAt, definition, linksToClass, renameClass } from './features/navigation';
 import type { AnalyzedBpmn } from './features/types';
+import { routeTable } from '../core/resources/routes';
+import { ClientUris, canonicalUri } from './uris';
 import { Workspace, pathToUri, uriToPath } from './workspace';
 
 interface Settings {
   model?: string;
   codeLens?: { enabled?: boolean };
 }
+
+/** The code lens command that any client can run: the server answers it (executeCommandProvider). */
+const SERVER_SHOW_ROUTES = 'bpmnResourceApi.lsp.showRoutes';
+const CLIENT_SHOW_ROUTES = 'bpmnResourceApi.showRoutes';
 
 /**
  * The language server: wires protocol handlers to the pure feature functions. Every handler is guarded:
@@ -38,7 +47,12 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   const ws = new Workspace();
   let settings: Settings = {};
   let canPullConfiguration = false;
+  let canRegisterWatchers = false;
+  /** from the initialization options only: pulled settings replace `settings` and must not drop it */
+  let clientCommands: string[] = [];
   const pending = new Map<string, NodeJS.Immediate>();
+  const uris = new ClientUris();
+  const watchers: fs.FSWatcher[] = [];
 
   const log = (msg: string) => connection.console.log(msg);
   function guard<P extends unknown[], R>(name: string, fallback: R, fn: (...args: P) => R): (...args: P) => R {
@@ -60,8 +74,12 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       if (p) ws.folders.push(p);
     }
     canPullConfiguration = !!params.capabilities.workspace?.configuration;
-    const init = params.initializationOptions as Settings | undefined;
-    if (init) settings = init;
+    canRegisterWatchers = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
+    // Settings as initialization options, flat or under `bpmnResourceApi` (clients without workspace/configuration).
+    // `clientCommands`: commands the client handles itself (our VS Code client: `bpmnResourceApi.showRoutes`); lenses use the server's otherwise.
+    const init = params.initializationOptions as (Settings & { bpmnResourceApi?: Settings; clientCommands?: string[] }) | undefined;
+    if (init && typeof init === 'object') settings = init.bpmnResourceApi ?? init;
+    clientCommands = Array.isArray(init?.clientCommands) ? init.clientCommands : [];
     ws.modelSetting = settings.model || undefined;
     return {
       capabilities: {
@@ -73,6 +91,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
         renameProvider: { prepareProvider: true },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         codeLensProvider: { resolveProvider: false },
+        executeCommandProvider: { commands: [SERVER_SHOW_ROUTES] },
         documentSymbolProvider: { label: 'BPMN processes' },
         workspaceSymbolProvider: true,
         workspace: { workspaceFolders: { supported: true } },
@@ -82,11 +101,48 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   });
 
   connection.onInitialized(async () => {
+    if (canRegisterWatchers) {
+      const watch = { watchers: [{ globPattern: '**/*.{uml,xmi,bpmn,bpmn2}' }, { globPattern: '**/bpmn-resource-api.json' }] };
+      void connection.client.register(DidChangeWatchedFilesNotification.type, watch).catch(() => watchFilesOurselves());
+    } else watchFilesOurselves();
     if (canPullConfiguration) {
       void connection.client.register(DidChangeConfigurationNotification.type, undefined).catch(() => undefined);
       await refreshSettings();
     }
     log(`bpmn-resource-api language server ready (folders: ${ws.folders.join(', ') || 'none'})`);
+  });
+
+  /**
+   * For clients that do not watch files for us (Neovim's built-in client by default): the folders that
+   * hold models, BPMN files and the workspace roots, watched with fs.watch (not recursive: a workspace
+   * with node_modules would cost thousands of watches). A model created in a new folder is seen once
+   * the client sends didChangeWatchedFiles or the server restarts.
+   */
+  function watchFilesOurselves(): void {
+    const dirs = new Set<string>(ws.folders);
+    for (const u of [...ws.allModelUris(), ...ws.allBpmnUris()]) {
+      const p = uriToPath(u);
+      if (p) dirs.add(path.dirname(p));
+    }
+    for (const dir of [...dirs].slice(0, 100)) {
+      try {
+        const w = fs.watch(dir, (_event, name) => {
+          if (!name) return;
+          const file = path.join(dir, name.toString());
+          if (!isModelFile(file) && !isBpmnFile(file) && path.basename(file) !== CONFIG_FILE) return;
+          ws.fileChanged(pathToUri(file));
+          revalidateAll();
+        });
+        w.on('error', () => w.close());
+        watchers.push(w);
+      } catch (e) {
+        log(`cannot watch ${dir}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  connection.onShutdown(() => {
+    for (const w of watchers.splice(0)) w.close();
   });
 
   async function refreshSettings(): Promise<void> {
@@ -115,12 +171,12 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     if (!ws.isOpen(uri)) return;
     if (isModelFile(uri)) {
       const r = ws.modelDiagnostics(uri);
-      if (r) void connection.sendDiagnostics({ uri, diagnostics: toLspDiagnostics(r.diagnostics, r.index) });
+      if (r) void connection.sendDiagnostics({ uri: uris.toClient(uri), diagnostics: toLspDiagnostics(r.diagnostics, r.index) });
       return;
     }
     const a = ws.analyzeBpmn(uri);
     if (!a) return;
-    void connection.sendDiagnostics({ uri, version: a.version, diagnostics: toLspDiagnostics(ws.bpmnDiagnostics(a), a.index) });
+    void connection.sendDiagnostics({ uri: uris.toClient(uri), version: a.version, diagnostics: toLspDiagnostics(ws.bpmnDiagnostics(a), a.index) });
   });
 
   /** Coalesces bursts of edits: the check runs once the current burst of messages is handled (no timer). */
@@ -141,7 +197,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   }
 
   documents.onDidChangeContent((e) => {
-    const uri = e.document.uri;
+    const uri = uris.opened(e.document.uri);
     if (!isBpmnFile(uri) && !isModelFile(uri)) return;
     ws.setOpen({ uri, version: e.document.version, text: e.document.getText() });
     schedule(uri);
@@ -149,17 +205,22 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   });
 
   documents.onDidClose((e) => {
-    ws.close(e.document.uri);
+    const uri = uris.closed(e.document.uri);
+    ws.close(uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
-    if (isModelFile(e.document.uri)) revalidateAll();
+    if (isModelFile(uri)) revalidateAll();
   });
 
   connection.onDidChangeWatchedFiles((p) => {
-    for (const c of p.changes) ws.fileChanged(c.uri);
+    for (const c of p.changes) ws.fileChanged(canonicalUri(c.uri));
     revalidateAll();
   });
 
-  const bpmnAt = (uri: string): AnalyzedBpmn | undefined => (isBpmnFile(uri) ? ws.analyzeBpmn(uri) : undefined);
+  /** Requests name documents in the client's spelling; the workspace keys them canonically. */
+  const bpmnAt = (clientUri: string): AnalyzedBpmn | undefined => {
+    const uri = canonicalUri(clientUri);
+    return isBpmnFile(uri) ? ws.analyzeBpmn(uri) : undefined;
+  };
   const offsetIn = (a: AnalyzedBpmn, pos: { line: number; character: number }) => a.index.offset(pos);
 
   connection.onCompletion(
@@ -179,12 +240,13 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   connection.onDefinition(
     guard('definition', null, (p) => {
       const a = bpmnAt(p.textDocument.uri);
-      return a ? definition(a, offsetIn(a, p.position)) : null;
+      return a ? uris.outgoing(definition(a, offsetIn(a, p.position))) : null;
     }),
   );
 
   /** The class under the cursor, in a model file or behind a link in a BPMN file, with its model. */
-  function classTarget(uri: string, pos: { line: number; character: number }) {
+  function classTarget(clientUri: string, pos: { line: number; character: number }) {
+    const uri = canonicalUri(clientUri);
     if (isModelFile(uri)) {
       const m = ws.loadModel(uri);
       if (!m) return undefined;
@@ -222,7 +284,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       if (!t) return [];
       const refs = linksToClass(t.cls, workspaceDocs(), t.model.source.uri);
       if (p.context.includeDeclaration) refs.unshift({ uri: t.model.source.uri, range: t.model.source.index.range(t.cls.nameSpan) });
-      return refs;
+      return uris.outgoing(refs);
     }),
   );
 
@@ -230,7 +292,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     guard('prepareRename', null, (p) => {
       const t = classTarget(p.textDocument.uri, p.position);
       if (!t) return null;
-      if (isModelFile(p.textDocument.uri)) return { range: t.model.source.index.range(t.cls.nameSpan), placeholder: t.cls.name };
+      if (isModelFile(canonicalUri(p.textDocument.uri))) return { range: t.model.source.index.range(t.cls.nameSpan), placeholder: t.cls.name };
       const a = bpmnAt(p.textDocument.uri)!;
       const link = a.analysis.doc.links.find((l) => l.nameSpan && a.index.offset(p.position) >= l.nameSpan.start && a.index.offset(p.position) <= l.nameSpan.end);
       return link?.nameSpan ? { range: a.index.range(link.nameSpan), placeholder: t.cls.name } : null;
@@ -243,7 +305,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       if (!t) return null;
       const edit = renameClass(t.cls, t.model.model, t.model.source, workspaceDocs(), p.newName);
       if (typeof edit === 'string') throw new ResponseError(-32803, edit);
-      return edit;
+      return uris.outgoing(edit);
     }),
   );
 
@@ -251,8 +313,13 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     guard('codeAction', [], (p) => {
       const a = bpmnAt(p.textDocument.uri);
       if (!a) return [];
-      const needsModel = p.context.diagnostics.some((d) => d.code === 'model-not-found');
-      return codeActions(a, p.textDocument.uri, p.context.diagnostics, needsModel ? modelConfigFixes(p.textDocument.uri) : []);
+      // Fixes come from the server's own diagnostics of this version, not from the ranges the client echoes
+      // (Neovim 0.7 sent them shifted on a non-ASCII line): those in the requested range or named by the client.
+      const named = new Set(p.context.diagnostics.map((d) => `${d.code}\u0000${d.message}`));
+      const own = toLspDiagnostics(ws.bpmnDiagnostics(a), a.index).filter((d) => named.has(`${d.code}\u0000${d.message}`) || overlaps(d.range, p.range));
+      const uri = canonicalUri(p.textDocument.uri);
+      const needsModel = own.some((d) => d.code === 'model-not-found');
+      return uris.outgoing(codeActions(a, uri, own, needsModel ? modelConfigFixes(uri) : []));
     }),
   );
 
@@ -260,7 +327,23 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     guard('codeLens', [], (p) => {
       if (settings.codeLens?.enabled === false) return [];
       const a = bpmnAt(p.textDocument.uri);
-      return a ? codeLenses(a) : [];
+      if (!a) return [];
+      const own = clientCommands.includes(CLIENT_SHOW_ROUTES);
+      return codeLenses(a).map((l) => (own || !l.command ? l : { ...l, command: { ...l.command, command: SERVER_SHOW_ROUTES } }));
+    }),
+  );
+
+  /** The lens command for any client: the routes of the file, shown as a message and answered as lines. */
+  connection.onExecuteCommand(
+    guard('executeCommand', null, (p) => {
+      if (p.command !== SERVER_SHOW_ROUTES) throw new ResponseError(-32601, `unknown command ${p.command}`);
+      const target = typeof p.arguments?.[0] === 'string' ? (p.arguments[0] as string) : undefined;
+      const a = target ? bpmnAt(target) : undefined;
+      if (!a) return [];
+      const lines = routeTable(a.analysis).flatMap((r) => [...(r.collectionMethods?.length ? [`${r.collectionMethods.join('|')} ${r.collectionUri}`] : []), `${r.methods.join('|')} ${r.uri}`]);
+      // A notification (window/showMessage), not showInformationMessage's request: nothing waits on the user.
+      void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Info, message: lines.length ? lines.join('\n') : 'no routes: no process of this file is linked to a resource' });
+      return lines;
     }),
   );
 
@@ -271,7 +354,12 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     }),
   );
 
-  connection.onWorkspaceSymbol(guard('workspaceSymbol', [], (p) => workspaceSymbols(workspaceDocs(), p.query)));
+  connection.onWorkspaceSymbol(guard('workspaceSymbol', [], (p) => uris.outgoing(workspaceSymbols(workspaceDocs(), p.query))));
+
+  function overlaps(a: { start: { line: number; character: number }; end: { line: number; character: number } }, b: { start: { line: number; character: number }; end: { line: number; character: number } }): boolean {
+    const before = (x: { line: number; character: number }, y: { line: number; character: number }) => x.line < y.line || (x.line === y.line && x.character < y.character);
+    return !before(a.end, b.start) && !before(b.end, a.start);
+  }
 
   documents.listen(connection);
   connection.listen();
