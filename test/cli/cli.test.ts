@@ -25,6 +25,23 @@ describe('CLI (the built command, run as a process)', () => {
     assert.match(r.stdout, /^0 errors, 0 warnings in 2 files$/m);
   });
 
+  it('check: rule severities from bpmn-resource-api.json ("off", "error"); an unknown rule is a warning on stderr', () => {
+    const dir = tempCopy();
+    const file = path.join(dir, 'application.bpmn');
+    // The process loses its link: process-not-linked (a warning by default).
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/(<bpmn:process[^>]*>\s*<bpmn:extensionElements>\s*)<linkedResource name="Application" \/>/, '$1'));
+    const before = run(['check', file, '--format', 'json']);
+    assert.ok(JSON.parse(before.stdout).some((d: { code: string; severity: string }) => d.code === 'process-not-linked' && d.severity === 'warning'), before.stdout);
+    fs.writeFileSync(path.join(dir, 'bpmn-resource-api.json'), JSON.stringify({ model: 'resources.uml', rules: { 'process-not-linked': 'error', 'no-such-rule': 'off' } }));
+    const strict = run(['check', file, '--format', 'json']);
+    assert.equal(strict.code, 1, 'an error now');
+    assert.ok(JSON.parse(strict.stdout).some((d: { code: string; severity: string }) => d.code === 'process-not-linked' && d.severity === 'error'));
+    assert.match(strict.stderr, /warning: .*bpmn-resource-api\.json: "rules": no rule 'no-such-rule'/);
+    fs.writeFileSync(path.join(dir, 'bpmn-resource-api.json'), JSON.stringify({ model: 'resources.uml', rules: { 'process-not-linked': 'off' } }));
+    const quiet = run(['check', file, '--format', 'json']);
+    assert.ok(!JSON.parse(quiet.stdout).some((d: { code: string }) => d.code === 'process-not-linked'), quiet.stdout);
+  });
+
   it('check: an unknown resource is reported at its exact position, exit 1 (text, json, sarif)', () => {
     const dir = tempCopy();
     const file = path.join(dir, 'application.bpmn');

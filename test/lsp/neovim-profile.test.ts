@@ -98,6 +98,21 @@ describe("language server with a client that behaves like Neovim's (lowercase es
     assert.ok(lines.includes('GET|HEAD|OPTIONS|POST /application'), lines.join('\n'));
   });
 
+  it('rule severities from bpmn-resource-api.json and unsupported-encoding reach the editor as they reach check', async () => {
+    fs.writeFileSync(path.join(dir, 'bpmn-resource-api.json'), JSON.stringify({ model: 'resources.uml', rules: { 'process-not-linked': 'error', 'unsupported-encoding': 'information' } }));
+    const unlinked = BPMN_TEXT.replace(/(<bpmn:process[^>]*>\s*<bpmn:extensionElements>\s*)<linkedResource name="Application" \/>/, '$1').replace('encoding="UTF-8"', 'encoding="EBCDIC-CP-US"');
+    assert.notEqual(unlinked, BPMN_TEXT);
+    await client.open(bpmnUri, unlinked);
+    const diags = await client.waitFor(bpmnUri, (d) => d.length > 0);
+    const byCode = new Map(diags.map((d) => [d.code, d]));
+    assert.equal(byCode.get('process-not-linked')?.severity, 1, 'error, as the config says');
+    const enc = byCode.get('unsupported-encoding');
+    assert.ok(enc, JSON.stringify(diags));
+    assert.equal(enc.severity, 3, 'information, as the config says');
+    assert.match(enc.message, /Encoding 'EBCDIC-CP-US' is not supported/);
+    assert.deepEqual(enc.range.start.line, 0);
+  });
+
   it('a quick fix is computed from the server’s own diagnostics: a range echoed wrongly on a non-ASCII line still gives the right edit', async () => {
     const text = BPMN_TEXT.replace('<linkedResource name="Approval" />', '<!-- prüfé ✓ --><linkedResource name="Aproval" />');
     await client.open(bpmnUri, text);

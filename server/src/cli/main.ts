@@ -6,7 +6,7 @@ import { routeTable, type RouteEntry } from '../core/resources/routes';
 import { multiplicityText } from '../core/uml/model';
 import { collectFiles, UsageError } from '../node/files';
 import { ENGINES } from '../facade/engineTypes';
-import { loadModel, loadProject, BpmnNeighbours, requireModel } from '../node/project';
+import { configuredRules, loadModel, loadProject, BpmnNeighbours, requireModel } from '../node/project';
 import { toSarif, type FileDiagnostic } from './sarif';
 import { packageVersion } from '../node/version';
 
@@ -63,8 +63,10 @@ function cmdCheck(args: string[], io: Io): number {
     for (const d of ds) results.push({ file: rel(file), range: d.range, severity: d.severity, code: d.code, message: d.message });
   };
   const around = new BpmnNeighbours(bpmn);
+  const configProblems = new Set<string>();
   for (const file of bpmn) {
     const p = loadProject(file, values.model as string | undefined, around, engine);
+    for (const problem of p.configProblems) configProblems.add(problem);
     if (p.model) modelFiles.add(p.model.file);
     const diagnostics = diagnosticsOf({ ...p.analysis, modelLabel: p.model ? rel(p.model.file) : p.analysis.modelLabel });
     if (p.unsupportedEncoding) diagnostics.unshift(diag('unsupported-encoding', `Encoding '${p.unsupportedEncoding}' is not supported; the file was read as UTF-8`, { start: 0, end: 5 }));
@@ -72,8 +74,9 @@ function cmdCheck(args: string[], io: Io): number {
   }
   for (const file of modelFiles) {
     const m = loadModel(file);
-    push(file, withRanges(m.text, checkModel(m.model, m.tree)));
+    push(file, withRanges(m.text, checkModel(m.model, m.tree, configuredRules(file).levels)));
   }
+  for (const problem of configProblems) io.err(`warning: ${problem}`);
   const errors = results.filter((r) => r.severity === 'error').length;
   if (fmt === 'json') io.out(JSON.stringify(results, null, 2));
   else if (fmt === 'sarif') io.out(JSON.stringify(toSarif(results), null, 2));

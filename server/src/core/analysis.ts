@@ -1,3 +1,4 @@
+import type { RuleLevels } from './ruleLevels';
 import type { BpmnActivity, BpmnDocument, BpmnLink, BpmnProcess } from './bpmn/model';
 import { findClass, type UmlModel } from './uml/model';
 import { buildResourceTree, isAncestorOrSelf, type Resource, type ResourceTree } from './resources/tree';
@@ -26,6 +27,8 @@ export interface BpmnAnalysis {
   knownProcessIds: ReadonlySet<string> | undefined;
   /** the engine the process is served on, when known (engine-specific rules) */
   engine: string | undefined;
+  /** severities the project sets (bpmn-resource-api.json `rules`) */
+  ruleLevels?: RuleLevels;
 }
 
 export function resolveLink(tree: ResourceTree, model: UmlModel, name: string): Resource | undefined {
@@ -40,6 +43,7 @@ export interface AnalyzeOptions {
   workspace?: BpmnDocument[];
   knownProcessIds?: ReadonlySet<string>;
   engine?: string;
+  ruleLevels?: RuleLevels;
 }
 
 export function analyze(
@@ -93,6 +97,7 @@ export function analyze(
     callSites,
     knownProcessIds: options.knownProcessIds,
     engine: options.engine,
+    ruleLevels: options.ruleLevels,
   };
 }
 

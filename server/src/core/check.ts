@@ -6,6 +6,8 @@ import type { XmlDocument } from './xml/scanner';
 import { buildResourceTree, type ResourceTree } from './resources/tree';
 import type { UmlModel } from './uml/model';
 import { BPMN_RULES, MODEL_RULES } from './rules';
+import type { BpmnRule } from './rules/types';
+import { applyRuleLevels, type RuleLevels } from './ruleLevels';
 
 export function xmlSyntaxDiagnostics(xml: XmlDocument): CoreDiagnostic[] {
   return xml.errors.map((e) => diag('xml-syntax', e.message, { start: e.start, end: e.end }));
@@ -22,15 +24,22 @@ export function checkBpmn(
 }
 
 /** All diagnostics of an analysed BPMN document (the language server keeps the analysis for its features). */
-export function diagnosticsOf(an: BpmnAnalysis): CoreDiagnostic[] {
+export function diagnosticsOf(an: BpmnAnalysis, rules: readonly BpmnRule[] = BPMN_RULES): CoreDiagnostic[] {
   const out = xmlSyntaxDiagnostics(an.doc.xml);
-  for (const rule of BPMN_RULES) out.push(...rule.check(an));
-  return sortDiagnostics(out);
+  for (const rule of rules) {
+    try {
+      out.push(...rule.check(an));
+    } catch (e) {
+      // One broken rule must not hide the others' findings (bpmnlint reports such a rule as rule-error).
+      out.push(diag('rule-error', `rule '${rule.code}' failed: ${(e as Error).message ?? e}`, { start: 0, end: 0 }));
+    }
+  }
+  return sortDiagnostics(applyRuleLevels(out, an.ruleLevels));
 }
 
 
 /** All diagnostics of a model file. */
-export function checkModel(model: UmlModel, tree?: ResourceTree): CoreDiagnostic[] {
+export function checkModel(model: UmlModel, tree?: ResourceTree, levels?: RuleLevels): CoreDiagnostic[] {
   const out = xmlSyntaxDiagnostics(model.xml);
   if (model.unreadable) {
     const root = model.xml.root;
@@ -39,8 +48,14 @@ export function checkModel(model: UmlModel, tree?: ResourceTree): CoreDiagnostic
     return sortDiagnostics(out);
   }
   const t = tree ?? buildResourceTree(model);
-  for (const rule of MODEL_RULES) out.push(...rule.check(model, t));
-  return sortDiagnostics(out);
+  for (const rule of MODEL_RULES) {
+    try {
+      out.push(...rule.check(model, t));
+    } catch (e) {
+      out.push(diag('rule-error', `rule '${rule.code}' failed: ${(e as Error).message ?? e}`, { start: 0, end: 0 }));
+    }
+  }
+  return sortDiagnostics(applyRuleLevels(out, levels));
 }
 
 

@@ -38,6 +38,8 @@ export const CODES = {
   'shared-variable-name': 'information',
   'call-without-business-key': 'warning',
   'correlation-not-business-key': 'warning',
+  // a rule that threw: reported as that rule's failure, the other rules still run (as bpmnlint's rule-error)
+  'rule-error': 'error',
 } as const satisfies Record<string, Severity>;
 
 export type DiagnosticCode = keyof typeof CODES;
@@ -72,6 +74,7 @@ export const CODE_DESCRIPTIONS: Record<DiagnosticCode, string> = {
   'shared-variable-name': 'Two resources write a process variable of the same name; the last write wins.',
   'call-without-business-key': 'On Camunda 7 a called instance has no business key unless the call activity passes it, so the API cannot find its tasks.',
   'correlation-not-business-key': 'On Camunda 8 a message must correlate by =businessKey, the key the API sends messages with.',
+  'rule-error': 'A rule failed on this file; the other rules still ran. Please report it.',
 };
 
 /** A problem found by the core, located by offsets in the checked text. */

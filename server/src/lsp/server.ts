@@ -55,6 +55,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   const watchers: fs.FSWatcher[] = [];
 
   const log = (msg: string) => connection.console.log(msg);
+  ws.onConfigProblem = (message) => void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message });
   function guard<P extends unknown[], R>(name: string, fallback: R, fn: (...args: P) => R): (...args: P) => R {
     return (...args: P) => {
       try {

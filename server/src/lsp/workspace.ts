@@ -10,7 +10,11 @@ import { buildResourceTree, type ResourceTree } from '../core/resources/tree';
 import type { UmlModel } from '../core/uml/model';
 import { readUml } from '../core/uml/reader';
 import { LineIndex } from '../core/xml/positions';
-import { decodeXml } from '../core/xml/decode';
+import { decodeXml, unsupportedDeclaredEncoding } from '../core/xml/decode';
+import { diag } from '../core/diagnostics';
+import { configuredRules } from '../node/project';
+import type { RuleLevels } from '../core/ruleLevels';
+import { findConfig } from '../node/files';
 import { findModel, isBpmnFile, isModelFile } from '../node/files';
 import type { AnalyzedBpmn, ModelSource } from './features/types';
 
@@ -64,6 +68,11 @@ export class Workspace {
   private bpmnFiles: string[] | undefined;
   /** BPMN files on disk as far as calls need them: their process ids, and the document when it calls (cleared when the file changes) */
   private readonly callFactsOnDisk = new Map<string, CallFacts>();
+  /** bpmn-resource-api.json's `rules` and `engine.type` for a file, by URI (cleared with the model choice) */
+  private readonly configs = new Map<string, { levels: RuleLevels; engine?: string }>();
+  /** told once per config problem (an unknown rule or level) */
+  onConfigProblem: (message: string) => void = () => undefined;
+  private readonly toldProblems = new Set<string>();
 
   setOpen(doc: OpenText): void {
     this.open.set(doc.uri, doc);
@@ -92,7 +101,10 @@ export class Workspace {
   /** A watched file changed on disk (model, config or BPMN). */
   fileChanged(uri: string): void {
     if (isModelFile(uri)) this.invalidateModel(uri);
-    if (uri.endsWith('bpmn-resource-api.json') || isModelFile(uri)) this.modelFor.clear();
+    if (uri.endsWith('bpmn-resource-api.json') || isModelFile(uri)) {
+      this.modelFor.clear();
+      this.configs.clear();
+    }
     if (isBpmnFile(uri)) {
       this.bpmnFiles = undefined;
       this.callFactsOnDisk.delete(uri);
@@ -102,6 +114,7 @@ export class Workspace {
 
   settingsChanged(): void {
     this.modelFor.clear();
+    this.configs.clear();
     this.analyzed.clear();
   }
 
@@ -165,7 +178,8 @@ export class Workspace {
     const modelUri = this.modelUriFor(uri);
     const loaded = modelUri ? this.loadModel(modelUri) : undefined;
     const doc = readBpmn(text);
-    const options = { modelLabel: modelUri ? path.basename(uriToPath(modelUri) ?? modelUri) : undefined, tree: loaded?.tree };
+    const config = this.configFor(uri);
+    const options = { modelLabel: modelUri ? path.basename(uriToPath(modelUri) ?? modelUri) : undefined, tree: loaded?.tree, ruleLevels: config.levels, engine: config.engine };
     let analysis = analyze(doc, loaded?.model, options);
     // Other files matter only when this one calls out of itself, or its process is linked to a child
     // resource (then a caller elsewhere makes it legitimate): the common case reads nothing more.
@@ -217,13 +231,39 @@ export class Workspace {
   }
 
   bpmnDiagnostics(a: AnalyzedBpmn): CoreDiagnostic[] {
-    return diagnosticsOf(a.analysis);
+    return withEncoding(a.text, diagnosticsOf(a.analysis), a.analysis.ruleLevels);
   }
 
   modelDiagnostics(uri: string): { diagnostics: CoreDiagnostic[]; index: LineIndex } | undefined {
     const m = this.loadModel(uri);
     if (!m) return undefined;
-    return { diagnostics: checkModel(m.model, m.tree), index: m.source.index };
+    const levels = this.configFor(uri).levels;
+    return { diagnostics: withEncoding(m.source.text, checkModel(m.model, m.tree, levels), levels), index: m.source.index };
+  }
+
+  /** The project settings governing a file: rule levels and the engine (bpmn-resource-api.json), as the CLI reads them. */
+  private configFor(uri: string): { levels: RuleLevels; engine?: string } {
+    const cached = this.configs.get(uri);
+    if (cached) return cached;
+    const file = uriToPath(uri);
+    let result: { levels: RuleLevels; engine?: string } = { levels: new Map() };
+    if (file) {
+      try {
+        const rules = configuredRules(file);
+        const engine = findConfig(file)?.engine;
+        result = { levels: rules.levels, engine: engine && typeof engine.type === 'string' ? engine.type : undefined };
+        for (const p of rules.problems) {
+          if (this.toldProblems.has(p)) continue;
+          this.toldProblems.add(p);
+          this.onConfigProblem(p);
+        }
+      } catch (e) {
+        // A broken bpmn-resource-api.json: the model lookup reports it; the rules keep their defaults.
+        this.onConfigProblem((e as Error).message);
+      }
+    }
+    this.configs.set(uri, result);
+    return result;
   }
 
   /** Every model file of the workspace folders, for the model-not-found quick fix. */
@@ -258,4 +298,14 @@ export class Workspace {
     for (const f of this.folders) visit(f, 0);
     return found;
   }
+}
+
+/** `unsupported-encoding` for an editor's text as for a file on disk (the CLI reads it from the bytes). */
+function withEncoding(text: string, diagnostics: CoreDiagnostic[], levels: RuleLevels | undefined): CoreDiagnostic[] {
+  const enc = unsupportedDeclaredEncoding(text);
+  if (!enc) return diagnostics;
+  const level = levels?.get('unsupported-encoding');
+  if (level === 'off') return diagnostics;
+  const d = diag('unsupported-encoding', `Encoding '${enc.name}' is not supported; the file was read as UTF-8`, { start: enc.start, end: enc.end });
+  return [level ? { ...d, severity: level } : d, ...diagnostics];
 }

@@ -6,6 +6,7 @@ import { readBpmn } from '../core/bpmn/reader';
 import { buildResourceTree, type ResourceTree } from '../core/resources/tree';
 import type { UmlModel } from '../core/uml/model';
 import { readUml } from '../core/uml/reader';
+import { parseRuleLevels, type RuleLevels } from '../core/ruleLevels';
 import { findConfig, findModel, isBpmnFile, loadXmlFile, UsageError, type ModelLocation } from './files';
 
 export interface LoadedModel {
@@ -24,6 +25,8 @@ export interface LoadedProject {
   location: ModelLocation;
   model: LoadedModel | undefined;
   analysis: BpmnAnalysis;
+  /** what of bpmn-resource-api.json's `rules` could not be taken */
+  configProblems: string[];
 }
 
 const modelCache = new Map<string, LoadedModel>();
@@ -43,6 +46,7 @@ export function loadModel(file: string): LoadedModel {
 export function loadProject(bpmnFile: string, explicitModel?: string, around?: BpmnNeighbours, engine?: string): LoadedProject {
   const { text, unsupportedEncoding } = loadXmlFile(bpmnFile);
   const doc = readBpmn(text);
+  const rules = configuredRules(bpmnFile);
   const location = findModel(bpmnFile, explicitModel);
   const model = location.file ? loadModel(location.file) : undefined;
   // Other BPMN files matter: this one may call their processes, or be called by them (a process linked to a child resource).
@@ -50,8 +54,8 @@ export function loadProject(bpmnFile: string, explicitModel?: string, around?: B
   const neighbours = around?.docsFor(bpmnFile);
   const knownProcessIds = neighbours ? new Set([...neighbours.values()].flatMap((d) => d.processes.map((p) => p.id))) : undefined;
   const workspace = neighbours ? [...neighbours.entries()].filter(([f]) => f !== path.resolve(bpmnFile)).map(([, d]) => d) : undefined;
-  const analysis = analyze(doc, model?.model, { modelLabel: model ? path.basename(model.file) : undefined, tree: model?.tree, knownProcessIds, workspace: workspace?.length ? [doc, ...workspace] : undefined, engine: engine ?? configuredEngine(bpmnFile) });
-  return { bpmnFile, text, unsupportedEncoding, doc, location, model, analysis };
+  const analysis = analyze(doc, model?.model, { modelLabel: model ? path.basename(model.file) : undefined, tree: model?.tree, knownProcessIds, workspace: workspace?.length ? [doc, ...workspace] : undefined, engine: engine ?? configuredEngine(bpmnFile), ruleLevels: rules.levels });
+  return { bpmnFile, text, unsupportedEncoding, doc, location, model, analysis, configProblems: rules.problems };
 }
 
 /**
@@ -98,6 +102,13 @@ export function requireModel(p: LoadedProject): LoadedModel {
   if (!p.model) throw new UsageError(`${p.bpmnFile}: no resource model (${p.location.how}); pass --model FILE`);
   if (p.model.model.unreadable) throw new UsageError(`${p.model.file}: ${p.model.model.unreadable}`);
   return p.model;
+}
+
+/** The rule severities of the bpmn-resource-api.json that governs a file (BPMN or model). */
+export function configuredRules(file: string): { levels: RuleLevels; problems: string[] } {
+  const config = findConfig(file);
+  const parsed = parseRuleLevels(config?.rules);
+  return { levels: parsed.levels, problems: parsed.problems.map((p) => `${config!.file}: ${p}`) };
 }
 
 function configuredEngine(bpmnFile: string): string | undefined {
