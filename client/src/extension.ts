@@ -45,6 +45,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     vscode.commands.registerCommand('bpmnResourceApi.stopApi', () => stopApi()),
     vscode.commands.registerCommand('bpmnResourceApi.showRoutes', (uri?: string) => showRoutes(context, output, uri)),
     vscode.commands.registerCommand('bpmnResourceApi.setEngineCredentials', () => setEngineCredentials(context)),
+    vscode.commands.registerCommand('bpmnResourceApi.generateHttpRequests', (uri?: vscode.Uri) => generateHttpRequests(context, output, uri)),
   );
   return { client: () => client, localApiUrl: () => api?.url };
 }
@@ -158,6 +159,34 @@ async function stopApi(): Promise<void> {
     running.process.once('exit', () => resolve());
     running.process.kill('SIGTERM');
   });
+}
+
+/**
+ * Writes `<name>.http` beside the BPMN file (REST Client's form, or httpyac's by the setting), aimed at the
+ * running local API when there is one, and opens it. Returns the file's path (for tests and other extensions).
+ */
+async function generateHttpRequests(context: vscode.ExtensionContext, output: vscode.OutputChannel, uri?: vscode.Uri): Promise<string | undefined> {
+  const target = activeBpmn(uri);
+  if (!target) {
+    void vscode.window.showErrorMessage('Open a BPMN file to generate requests for its API.');
+    return undefined;
+  }
+  const file = target.fsPath.replace(/(\.bpmn2?|\.bpmn20\.xml)$/i, '') + '.http';
+  const dialect = vscode.workspace.getConfiguration('bpmnResourceApi').get<string>('requests.dialect', 'rest-client');
+  const args = [cliPath(context), 'requests', target.fsPath, '--out', file, '--dialect', dialect];
+  if (api?.url && api.file === target.fsPath) args.push('--base-url', api.url);
+  const child = spawn(process.execPath, args, { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+  let text = '';
+  child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (text += d.toString()));
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  if (code !== 0) {
+    output.appendLine(text);
+    void vscode.window.showErrorMessage(`Cannot generate requests: ${text.trim().split('\n').pop()}`);
+    return undefined;
+  }
+  await vscode.window.showTextDocument(vscode.Uri.file(file));
+  return file;
 }
 
 async function showRoutes(context: vscode.ExtensionContext, output: vscode.OutputChannel, uri?: string): Promise<void> {

@@ -1,8 +1,10 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { checkModel, diagnosticsOf, withRanges, type RangedDiagnostic } from '../core/check';
 import { diag } from '../core/diagnostics';
 import { routeTable, type RouteEntry } from '../core/resources/routes';
+import { httpRequests, type HttpDialect } from '../core/resources/httpRequests';
 import { multiplicityText } from '../core/uml/model';
 import { collectFiles, UsageError } from '../node/files';
 import { ENGINES } from '../facade/engineTypes';
@@ -15,6 +17,7 @@ const USAGE = `usage: bpmn-resource-api <command> [options]
 commands:
   check <files or folders…> [--model FILE] [--format text|json|sarif] [--engine embedded|camunda7|camunda8]
   routes <bpmn…|folder> [--model FILE] [--format text|json]
+  requests <bpmn> [--model FILE] [--base-url URL] [--business-key K] [--dialect rest-client|httpyac] [--out FILE]
   model <xmi> [--format text|json]
   serve <bpmn…|folder> [--model FILE] [--engine embedded|camunda7|camunda8] [--engine-url URL] [--deploy] [--port N] [--host H] [--data-dir D] [--token T]
         [--body-limit BYTES] [--max-live-engines N] [--allow-scripts] [--allowed-host NAME…] [--cors ORIGIN]
@@ -127,6 +130,25 @@ function cmdRoutes(args: string[], io: Io): number {
   return 0;
 }
 
+/** A .http file (REST Client, httpyac) that walks the process through its API: to stdout, or --out FILE. */
+function cmdRequests(args: string[], io: Io): number {
+  const { values, positionals } = parse(args, { model: { type: 'string' }, 'base-url': { type: 'string' }, 'business-key': { type: 'string' }, out: { type: 'string' }, dialect: { type: 'string' } }, 1, 'the BPMN file');
+  const dialect = (values.dialect ?? 'rest-client') as HttpDialect;
+  if (dialect !== 'rest-client' && dialect !== 'httpyac') throw new UsageError('--dialect must be rest-client or httpyac');
+  const p = loadProject(positionals[0], values.model as string | undefined);
+  requireModel(p);
+  const text = httpRequests(p.analysis, { baseUrl: values['base-url'] as string | undefined, businessKey: values['business-key'] as string | undefined, dialect });
+  if (!text) {
+    io.err(`${positionals[0]}: no process is linked to a root resource of ${rel(p.model!.file)}, so there is nothing to call`);
+    return 1;
+  }
+  if (values.out) {
+    fs.writeFileSync(values.out as string, `${text}\n`);
+    io.out(`wrote ${values.out}`);
+  } else io.out(text);
+  return 0;
+}
+
 function cmdModel(args: string[], io: Io): number {
   const { values, positionals } = parse(args, { format: { type: 'string' } }, 1, 'the model file');
   const fmt = format(values.format, ['text', 'json']);
@@ -173,6 +195,7 @@ export type Command = (args: string[], io: Io) => number | Promise<number>;
 export const COMMANDS: Record<string, Command> = {
   check: cmdCheck,
   routes: cmdRoutes,
+  requests: cmdRequests,
   model: cmdModel,
 };
 
