@@ -2,8 +2,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver';
+import type { Diagnostic, PublishDiagnosticsParams, TextEdit } from 'vscode-languageserver';
+import { LineIndex } from '../../server/src/core/xml/positions';
 import { ROOT } from '../helpers';
+
+/** The text after applying LSP text edits (last first, so earlier offsets stay valid). */
+export function applyEdits(text: string, edits: TextEdit[]): string {
+  const idx = new LineIndex(text);
+  const sorted = [...edits].sort((a, b) => idx.offset(b.range.start) - idx.offset(a.range.start));
+  let out = text;
+  for (const e of sorted) out = out.slice(0, idx.offset(e.range.start)) + e.newText + out.slice(idx.offset(e.range.end));
+  return out;
+}
 
 export function fileUri(p: string): string {
   return pathToFileURL(p).toString();

@@ -7,21 +7,13 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { CodeAction, CodeLens, Diagnostic, Location, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
+import type { CodeAction, CodeLens, Diagnostic, Location, WorkspaceEdit } from 'vscode-languageserver';
 import { LineIndex } from '../../server/src/core/xml/positions';
 import { EXAMPLE } from '../helpers';
-import { fileUri, LspClient } from './harness';
+import { applyEdits, fileUri, LspClient } from './harness';
 
 /** Neovim writes `%c3%bc` where Node writes `%C3%BC`. */
 const lower = (uri: string) => uri.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
-
-function applyEdits(text: string, edits: TextEdit[]): string {
-  const idx = new LineIndex(text);
-  const sorted = [...edits].sort((a, b) => idx.offset(b.range.start) - idx.offset(a.range.start));
-  let out = text;
-  for (const e of sorted) out = out.slice(0, idx.offset(e.range.start)) + e.newText + out.slice(idx.offset(e.range.end));
-  return out;
-}
 
 const BPMN_TEXT = fs.readFileSync(path.join(EXAMPLE, 'application.bpmn'), 'utf8');
 const MODEL_TEXT = fs.readFileSync(path.join(EXAMPLE, 'resources.uml'), 'utf8');

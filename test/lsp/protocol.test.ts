@@ -5,20 +5,12 @@ import * as path from 'node:path';
 import type { CodeAction, CodeLens, CompletionItem, Hover, Location, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
 import { LineIndex } from '../../server/src/core/xml/positions';
 import { EXAMPLE, marked, splitProject } from '../helpers';
-import { fileUri, LspClient } from './harness';
+import { applyEdits, fileUri, LspClient } from './harness';
 
 function workspace(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-lsp-'));
   for (const f of fs.readdirSync(EXAMPLE)) fs.copyFileSync(path.join(EXAMPLE, f), path.join(dir, f));
   return dir;
-}
-
-function applyEdits(text: string, edits: TextEdit[]): string {
-  const idx = new LineIndex(text);
-  const sorted = [...edits].sort((a, b) => idx.offset(b.range.start) - idx.offset(a.range.start));
-  let out = text;
-  for (const e of sorted) out = out.slice(0, idx.offset(e.range.start)) + e.newText + out.slice(idx.offset(e.range.end));
-  return out;
 }
 
 const EXAMPLE_TEXT = fs.readFileSync(path.join(EXAMPLE, 'application.bpmn'), 'utf8');

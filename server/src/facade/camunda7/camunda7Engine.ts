@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { elementNames, executionFacts } from '../../core/bpmn/execution';
 import type { BpmnDocument } from '../../core/bpmn/model';
 import { KeyedMutex } from '../embedded/concurrency';
+import { optimisticUpdate, written } from '../optimistic';
 import {
   EngineError,
   type InstanceSnapshot,
@@ -70,7 +71,6 @@ interface NamedVariable extends TypedValue {
 const DATA = 'resourceApi:data:';
 const STARTED = 'resourceApi:startedAt';
 const VERSION = 'resourceApi:version';
-const ATTEMPTS = 3;
 const ENDED_STATES = new Set(['COMPLETED', 'INTERNALLY_TERMINATED']);
 
 interface Read {
@@ -209,25 +209,15 @@ export class Camunda7Engine implements ProcessEngineAdapter {
    * are serialised per instance as well, so its own concurrent patches do not race each other.
    */
   async update(businessKey: string, decide: (s: InstanceSnapshot) => WriteRequest | MessageRequest | undefined, options: ReadOptions = {}): Promise<InstanceSnapshot | undefined> {
-    return this.mutex.run(businessKey, async () => {
-      for (let attempt = 1; ; attempt++) {
-        const read = await this.read(businessKey, options);
-        if (!read) return undefined;
-        const req = decide(read.snap);
-        if (!req) return read.snap;
-        if (read.snap.state !== 'active') throw new EngineError('the process has ended', 'conflict');
-        try {
-          await this.apply(read, req);
-        } catch (e) {
-          const err = this.engineError(e, 'write');
-          if (err.kind === 'conflict' && attempt < ATTEMPTS) continue;
-          throw err;
-        }
+    return this.mutex.run(businessKey, () =>
+      optimisticUpdate(decide, {
+        read: () => this.read(businessKey, options),
+        apply: (read, req) => this.apply(read, req),
+        classify: (e) => this.engineError(e, 'write'),
         // A write that moves no token leaves tasks as they were: the answer needs no second read.
-        if (!('messageId' in req) && !req.complete) return written(read.snap, req);
-        return this.readAfterCompletion(read, req, options);
-      }
-    });
+        after: (read, req) => (!('messageId' in req) && !req.complete ? Promise.resolve(written(read.snap, req)) : this.readAfterCompletion(read, req, options)),
+      }),
+    );
   }
 
   async close(): Promise<void> {
@@ -437,12 +427,6 @@ export class Camunda7Engine implements ProcessEngineAdapter {
     }
     return new EngineError(`the engine failed (${e.status} ${e.type}): ${m}`, 'unavailable');
   }
-}
-
-/** The snapshot after a write, from what was written: the data and the process-scope variables. */
-function written(snap: InstanceSnapshot, req: WriteRequest | MessageRequest): InstanceSnapshot {
-  const values = req.variables?.scope === 'process' ? req.variables.values : {};
-  return { ...snap, version: snap.version + 1, data: { ...snap.data, ...req.data }, variables: { ...snap.variables, ...values } };
 }
 
 function storeValues(data: Record<string, Record<string, unknown>>, version: number): Record<string, unknown> {

@@ -18,6 +18,7 @@ import { stuckAfter } from '../../core/bpmn/conditionsAhead';
 import { elementNames } from '../../core/bpmn/execution';
 import type { BpmnDocument } from '../../core/bpmn/model';
 import { KeyedMutex } from '../embedded/concurrency';
+import { optimisticUpdate, written } from '../optimistic';
 import {
   EngineError,
   type InstanceSnapshot,
@@ -49,7 +50,6 @@ const BUSINESS_KEY = 'businessKey';
 const DATA = 'resourceApi_data_';
 const STARTED = 'resourceApi_startedAt';
 const VERSION = 'resourceApi_version';
-const ATTEMPTS = 3;
 const PAGE = 1000;
 const POLL = 100;
 
@@ -186,28 +186,20 @@ export class Camunda8Engine implements ProcessEngineAdapter {
   }
 
   async update(businessKey: string, decide: (s: InstanceSnapshot) => WriteRequest | MessageRequest | undefined, options: ReadOptions = {}): Promise<InstanceSnapshot | undefined> {
-    return this.mutex.run(businessKey, async () => {
-      for (let attempt = 1; ; attempt++) {
-        const read = await this.read(businessKey, options);
-        if (!read) return undefined;
-        const req = decide(read.snap);
-        if (!req) return read.snap;
-        if (read.snap.state !== 'active') throw new EngineError('the process has ended', 'conflict');
-        try {
-          await this.apply(read, req);
-        } catch (e) {
-          const err = this.engineError(e);
-          if (err.kind === 'conflict' && attempt < ATTEMPTS) continue;
-          throw err;
-        }
-        if (!('messageId' in req) && !req.complete) {
+    return this.mutex.run(businessKey, () =>
+      optimisticUpdate(decide, {
+        read: () => this.read(businessKey, options),
+        apply: (read, req) => this.apply(read, req),
+        classify: (e) => this.engineError(e),
+        after: async (read, req) => {
+          if ('messageId' in req || req.complete) return this.after(read, req, options);
+          // A write that moves no token: wait until the search shows it, so the next read does.
           const version = String(read.snap.version + 1);
           await this.until(() => this.reads.searchVariables(variableQuery(read.rootKey, VERSION), noWait()), (r) => r.items.some((v) => v.value === version), 'the write');
           return written(read.snap, req);
-        }
-        return this.after(read, req, options);
-      }
-    });
+        },
+      }),
+    );
   }
 
   async close(): Promise<void> {
@@ -489,11 +481,6 @@ function instanceSnapshot(i: ProcessInstance, s: Split, processId: string): Inst
     data: s.data,
     variables: s.variables,
   };
-}
-
-function written(snap: InstanceSnapshot, req: WriteRequest | MessageRequest): InstanceSnapshot {
-  const values = req.variables?.scope === 'process' ? req.variables.values : {};
-  return { ...snap, version: snap.version + 1, data: { ...snap.data, ...req.data }, variables: { ...snap.variables, ...values } };
 }
 
 function toIso(d: string): string {
