@@ -8,7 +8,8 @@ import { EngineError, type InstanceSnapshot, type MessageRequest, type WriteRequ
 const ATTEMPTS = 3;
 
 export interface OptimisticSteps<R extends { snap: InstanceSnapshot }> {
-  read(): Promise<R | undefined>;
+  /** `waitingOnly`: where the instance waits is enough (ReadOptions.waitingOnly) */
+  read(waitingOnly: boolean): Promise<R | undefined>;
   apply(read: R, req: WriteRequest | MessageRequest): Promise<void>;
   /** the engine's error in the port's terms; `conflict` is tried again */
   classify(e: unknown): EngineError;
@@ -16,18 +17,33 @@ export interface OptimisticSteps<R extends { snap: InstanceSnapshot }> {
   after(read: R, req: WriteRequest | MessageRequest): Promise<InstanceSnapshot>;
 }
 
-export async function optimisticUpdate<R extends { snap: InstanceSnapshot }>(decide: (s: InstanceSnapshot) => WriteRequest | MessageRequest | undefined, steps: OptimisticSteps<R>): Promise<InstanceSnapshot | undefined> {
-  for (let attempt = 1; ; attempt++) {
-    const read = await steps.read();
+export async function optimisticUpdate<R extends { snap: InstanceSnapshot }>(
+  decide: (s: InstanceSnapshot) => WriteRequest | MessageRequest | undefined,
+  steps: OptimisticSteps<R>,
+  waitingOnly = false,
+): Promise<InstanceSnapshot | undefined> {
+  let light = waitingOnly;
+  for (let attempt = 1; ; ) {
+    const read = await steps.read(light);
+    let req: WriteRequest | MessageRequest | undefined;
+    try {
+      req = read ? decide(read.snap) : undefined;
+    } catch (e) {
+      // A refusal on the partial snapshot is judged again on the whole instance (the answer may differ: 404 or 409).
+      if (!light) throw e;
+    }
+    if (light && !req) {
+      light = false;
+      continue;
+    }
     if (!read) return undefined;
-    const req = decide(read.snap);
     if (!req) return read.snap;
     if (read.snap.state !== 'active') throw new EngineError('the process has ended', 'conflict');
     try {
       await steps.apply(read, req);
     } catch (e) {
       const err = steps.classify(e);
-      if (err.kind === 'conflict' && attempt < ATTEMPTS) continue;
+      if (err.kind === 'conflict' && attempt++ < ATTEMPTS) continue;
       throw err;
     }
     return steps.after(read, req);

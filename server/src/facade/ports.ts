@@ -101,6 +101,12 @@ export class EngineError extends Error {
 export interface ReadOptions {
   /** the receive tasks and message events the instance waits at */
   events?: boolean;
+  /**
+   * `decide` needs only where the instance waits (a PUT that replaces a resource, without If-Match): a remote
+   * engine may then read the tasks alone, giving a snapshot without data and variables. When `decide` refuses
+   * (throws or writes nothing) on such a snapshot, the adapter reads the whole instance and decides again.
+   */
+  waitingOnly?: boolean;
 }
 
 export interface ProcessEngineAdapter {

@@ -96,9 +96,13 @@ describe('Camunda 8 adapter (orchestration-cluster-API STAND-IN): a stateless fa
     assert.equal(patch.length, 4, patch.join(', '));
     const before = standIn.received.length;
     const put = await count(() => call(a, 'PUT', '/application/counted/decision', { accepted: true, premium: 99.5 }));
-    // read (2) + completion (1) + the tasks once the search no longer shows the completed one (1)
+    // The tasks (1); the accepted? gateway right after the task needs the variables to be judged (1); the
+    // completion (1); the tasks once the search no longer shows the completed one (1).
     assert.equal(put.length, 4, put.join(', '));
     assert.match(put[2], /^POST \/v2\/user-tasks\/\d+\/completion$/);
+    // The approval has no decision after it: the tasks, the completion, the tasks after (3).
+    const approval = await count(() => call(a, 'PUT', '/application/counted/decision/approval', { approved: true }));
+    assert.equal(approval.length, 4, approval.join(', ')); // + 1: nothing waits any more, so the instance's state is read
     const completion = standIn.received.slice(before).find((r) => /completion$/.test(r.request))!.body as { variables: Record<string, unknown> };
     assert.deepEqual(completion.variables.decision, { accepted: true, premium: 99.5 });
     assert.equal(completion.variables.accepted, true);

@@ -105,3 +105,9 @@ export function stuckAfter(doc: BpmnDocument, elementId: string, vars: Variables
   }
   return undefined;
 }
+
+/** Whether leaving the element meets a decision at once (a conditional flow, or an exclusive or inclusive gateway next). */
+export function decidesAfter(doc: BpmnDocument, elementId: string): boolean {
+  const g = graphOf(doc);
+  return (g.outgoing.get(elementId) ?? []).some((f) => f.condition !== undefined || DECIDING.has(g.kinds.get(f.target) ?? ''));
+}

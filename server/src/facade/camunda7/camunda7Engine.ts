@@ -78,6 +78,8 @@ interface Read {
   rootId: string;
   tasks: Map<string, TaskDto>;
   subscriptions: EventSubscriptionDto[];
+  /** read with ReadOptions.waitingOnly: no data, no variables, the version unknown (a write then leaves it) */
+  waitingOnly?: boolean;
 }
 
 export class Camunda7Engine implements ProcessEngineAdapter {
@@ -210,13 +212,17 @@ export class Camunda7Engine implements ProcessEngineAdapter {
    */
   async update(businessKey: string, decide: (s: InstanceSnapshot) => WriteRequest | MessageRequest | undefined, options: ReadOptions = {}): Promise<InstanceSnapshot | undefined> {
     return this.mutex.run(businessKey, () =>
-      optimisticUpdate(decide, {
-        read: () => this.read(businessKey, options),
-        apply: (read, req) => this.apply(read, req),
-        classify: (e) => this.engineError(e, 'write'),
-        // A write that moves no token leaves tasks as they were: the answer needs no second read.
-        after: (read, req) => (!('messageId' in req) && !req.complete ? Promise.resolve(written(read.snap, req)) : this.readAfterCompletion(read, req, options)),
-      }),
+      optimisticUpdate(
+        decide,
+        {
+          read: (waitingOnly) => (waitingOnly ? this.readWaiting(businessKey, options) : this.read(businessKey, options)),
+          apply: (read, req) => this.apply(read, req),
+          classify: (e) => this.engineError(e, 'write'),
+          // A write that moves no token leaves tasks as they were: the answer needs no second read.
+          after: (read, req) => (!('messageId' in req) && !req.complete ? Promise.resolve(written(read.snap, req)) : this.readAfterCompletion(read, req, options)),
+        },
+        options.waitingOnly,
+      ),
     );
   }
 
@@ -226,7 +232,7 @@ export class Camunda7Engine implements ProcessEngineAdapter {
 
   private async apply(read: Read, req: WriteRequest | MessageRequest): Promise<void> {
     const { snap, rootId } = read;
-    const store = typedAll(storeValues(req.data, snap.version + 1));
+    const store = typedAll(storeValues(req.data, read.waitingOnly ? undefined : snap.version + 1));
     const v = req.variables;
     const values = v ? typedAll(v.values) : {};
     if ('messageId' in req) {
@@ -283,6 +289,21 @@ export class Camunda7Engine implements ProcessEngineAdapter {
 
   private async setRootVariables(rootId: string, modifications: Record<string, TypedValue>): Promise<void> {
     if (Object.keys(modifications).length) await this.client.post(`/process-instance/${encodeURIComponent(rootId)}/variables`, { modifications });
+  }
+
+  /** Where a running instance waits, and nothing else: one call (two where the model waits for messages). */
+  private async readWaiting(businessKey: string, options: ReadOptions): Promise<Read | undefined> {
+    const rootId = await this.rootId(businessKey);
+    if (!rootId) return undefined;
+    let tasks: TaskDto[];
+    let subscriptions: EventSubscriptionDto[];
+    try {
+      [tasks, subscriptions] = await Promise.all([this.tasksOf(businessKey), this.subscriptionsFor(businessKey, rootId, options)]);
+    } catch (e) {
+      throw this.engineError(e, 'read');
+    }
+    const snap: InstanceSnapshot = { businessKey, processId: this.o.processId, state: 'active', startedAt: '', version: 0, waiting: this.waitingOf(tasks, subscriptions), data: {}, variables: {} };
+    return { snap, rootId, tasks: new Map(tasks.map((t) => [t.id, t])), subscriptions, waitingOnly: true };
   }
 
   /** The instance as it stands: runtime first (tasks and variables in parallel), else history. */
@@ -429,8 +450,8 @@ export class Camunda7Engine implements ProcessEngineAdapter {
   }
 }
 
-function storeValues(data: Record<string, Record<string, unknown>>, version: number): Record<string, unknown> {
-  const out: Record<string, unknown> = { [VERSION]: version };
+function storeValues(data: Record<string, Record<string, unknown>>, version: number | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = version === undefined ? {} : { [VERSION]: version };
   for (const [k, v] of Object.entries(data)) out[DATA + k] = v;
   return out;
 }

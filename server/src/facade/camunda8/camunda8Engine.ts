@@ -14,7 +14,7 @@
  *   An incident that still arises shows in `_process.incident`.
  */
 import * as path from 'node:path';
-import { stuckAfter } from '../../core/bpmn/conditionsAhead';
+import { decidesAfter, stuckAfter } from '../../core/bpmn/conditionsAhead';
 import { elementNames } from '../../core/bpmn/execution';
 import type { BpmnDocument } from '../../core/bpmn/model';
 import { KeyedMutex } from '../embedded/concurrency';
@@ -58,6 +58,8 @@ interface Read {
   rootKey: string;
   tasks: Map<string, UserTask>;
   subscriptions: MessageSubscription[];
+  /** read with ReadOptions.waitingOnly: no data, no variables, the version unknown (a write then leaves it) */
+  waitingOnly?: boolean;
 }
 
 export class Camunda8Engine implements ProcessEngineAdapter {
@@ -188,7 +190,7 @@ export class Camunda8Engine implements ProcessEngineAdapter {
   async update(businessKey: string, decide: (s: InstanceSnapshot) => WriteRequest | MessageRequest | undefined, options: ReadOptions = {}): Promise<InstanceSnapshot | undefined> {
     return this.mutex.run(businessKey, () =>
       optimisticUpdate(decide, {
-        read: () => this.read(businessKey, options),
+        read: (waitingOnly) => (waitingOnly ? this.readWaiting(businessKey, options) : this.read(businessKey, options)),
         apply: (read, req) => this.apply(read, req),
         classify: (e) => this.engineError(e),
         after: async (read, req) => {
@@ -198,7 +200,7 @@ export class Camunda8Engine implements ProcessEngineAdapter {
           await this.until(() => this.reads.searchVariables(variableQuery(read.rootKey, VERSION), noWait()), (r) => r.items.some((v) => v.value === version), 'the write');
           return written(read.snap, req);
         },
-      }),
+      }, options.waitingOnly),
     );
   }
 
@@ -208,7 +210,7 @@ export class Camunda8Engine implements ProcessEngineAdapter {
 
   private async apply(read: Read, req: WriteRequest | MessageRequest): Promise<void> {
     const { snap, rootKey } = read;
-    const store = storeValues(req.data, snap.version + 1);
+    const store = storeValues(req.data, read.waitingOnly ? undefined : snap.version + 1);
     const v = req.variables;
     const values = v?.values ?? {};
     if ('messageId' in req) {
@@ -297,7 +299,26 @@ export class Camunda8Engine implements ProcessEngineAdapter {
     return { ...snap, state: 'active', waiting: [], incident: { elementId, ...(name ? { elementName: name } : {}), message: i.errorMessage ?? i.errorType ?? 'incident', at: new Date().toISOString() } };
   }
 
-  private async read(businessKey: string, options: ReadOptions): Promise<Read | undefined> {
+  /**
+   * Where a running instance waits, and nothing else (one search). When a waiting element meets a decision
+   * right after it, the conditions judged before completing need the variables: then the whole instance.
+   */
+  private async readWaiting(businessKey: string, options: ReadOptions): Promise<Read | undefined> {
+    const rootKey = this.rootKeys.get(businessKey);
+    if (!rootKey) return this.read(businessKey, options);
+    const [tasks, subscriptions] = await Promise.all([this.tasksOf(businessKey), this.subscriptionsFor(businessKey, options)]);
+    const waiting = this.waitingOf(tasks.items, subscriptions);
+    const decides = (activityId: string) => {
+      const doc = this.docOf.get(activityId);
+      return !doc || decidesAfter(doc, activityId);
+    };
+    if (waiting.some((w) => decides(w.activityId))) return this.read(businessKey, options, { tasks, subscriptions });
+    const snap: InstanceSnapshot = { businessKey, processId: this.o.processId, state: 'active', startedAt: '', version: 0, waiting, data: {}, variables: {} };
+    return { snap, rootKey, tasks: new Map(tasks.items.map((t) => [t.userTaskKey, t])), subscriptions, waitingOnly: true };
+  }
+
+  /** `seen`: the tasks and subscriptions just read (by readWaiting), not read again. */
+  private async read(businessKey: string, options: ReadOptions, seen?: { tasks: Page<UserTask>; subscriptions: MessageSubscription[] }): Promise<Read | undefined> {
     let rootKey = this.rootKeys.get(businessKey);
     let known: ProcessInstance | undefined;
     if (!rootKey) {
@@ -309,8 +330,8 @@ export class Camunda8Engine implements ProcessEngineAdapter {
     }
     const [vars, tasks, subscriptions] = await Promise.all([
       this.call(() => this.reads.searchVariables({ filter: { processInstanceKey: rootKey, scopeKey: rootKey }, page: { limit: PAGE } }, noWait())),
-      known && known.state !== 'ACTIVE' ? Promise.resolve(emptyPage<UserTask>()) : this.tasksOf(businessKey),
-      known && known.state !== 'ACTIVE' ? Promise.resolve([]) : this.subscriptionsFor(businessKey, options),
+      known && known.state !== 'ACTIVE' ? Promise.resolve(emptyPage<UserTask>()) : seen ? Promise.resolve(seen.tasks) : this.tasksOf(businessKey),
+      known && known.state !== 'ACTIVE' ? Promise.resolve([]) : seen ? Promise.resolve(seen.subscriptions) : this.subscriptionsFor(businessKey, options),
     ]);
     // A task of this process under another root: the cached key is of a cancelled instance whose key was used again.
     if (tasks.items.some((t) => t.processDefinitionId === this.o.processId && t.processInstanceKey !== rootKey) && !known) {
@@ -444,8 +465,8 @@ function decode(name: string): string {
   return name.replace(/\$([0-9a-f]+)\$/g, (_m, hex: string) => String.fromCodePoint(parseInt(hex, 16)));
 }
 
-function storeValues(data: Record<string, Record<string, unknown>>, version: number): Record<string, unknown> {
-  const out: Record<string, unknown> = { [VERSION]: version };
+function storeValues(data: Record<string, Record<string, unknown>>, version: number | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = version === undefined ? {} : { [VERSION]: version };
   for (const [k, v] of Object.entries(data)) out[DATA + encode(k)] = v;
   return out;
 }

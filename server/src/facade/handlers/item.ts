@@ -46,7 +46,7 @@ export function itemHandler(ctx: FacadeContext, res: ApiResource) {
       if (method === 'PUT') return { data: { [key]: body as ResourceData }, complete: { executionId: writer }, variables: variablesOf(res, body as ResourceData, writer) };
       const merged = mergePatch(state.data, body);
       return { data: { [key]: merged }, variables: variablesOf(res, merged, writer) };
-    });
+    }, { waitingOnly: method === 'PUT' && !res.isRoot && !req.headers['if-match'] });
     if (!after) throw noInstance(params.businessKey);
     return ctx.sendItem(reply, res, after, params, resourceState(res, after, params));
   };
