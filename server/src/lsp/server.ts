@@ -37,6 +37,8 @@ interface Settings {
 /** The code lens command that any client can run: the server answers it (executeCommandProvider). */
 const SERVER_SHOW_ROUTES = 'bpmnResourceApi.lsp.showRoutes';
 const CLIENT_SHOW_ROUTES = 'bpmnResourceApi.showRoutes';
+/** how long a file the server watches itself must be quiet before it is read again */
+const SETTLE_MS = 100;
 
 /**
  * The language server: wires protocol handlers to the pure feature functions. Every handler is guarded:
@@ -120,19 +122,25 @@ export function startServer(connection: Connection = createConnection(ProposedFe
    * the client sends didChangeWatchedFiles or the server restarts.
    */
   function watchFilesOurselves(): void {
-    const dirs = new Set<string>(ws.folders);
-    for (const u of [...ws.allModelUris(), ...ws.allBpmnUris()]) {
-      const p = uriToPath(u);
-      if (p) dirs.add(path.dirname(p));
-    }
+    const settling = new Map<string, NodeJS.Timeout>();
+    const dirs = new Set<string>([...ws.folders, ...ws.foldersWithFiles()]);
     for (const dir of [...dirs].slice(0, 100)) {
       try {
         const w = fs.watch(dir, (_event, name) => {
           if (!name) return;
           const file = path.join(dir, name.toString());
           if (!isModelFile(file) && !isBpmnFile(file) && path.basename(file) !== CONFIG_FILE) return;
-          ws.fileChanged(pathToUri(file));
-          revalidateAll();
+          // A save is several events (truncate, write, rename): act once the file has been quiet a moment,
+          // so a half-written model is never read.
+          clearTimeout(settling.get(file));
+          settling.set(
+            file,
+            setTimeout(() => {
+              settling.delete(file);
+              ws.fileChanged(pathToUri(file));
+              revalidateAll();
+            }, SETTLE_MS).unref(),
+          );
         });
         w.on('error', () => w.close());
         watchers.push(w);

@@ -271,6 +271,16 @@ export class Workspace {
     return this.walk(isModelFile, 200);
   }
 
+  /** The folders holding models and BPMN files now (walked afresh: the cached file list is left as it is). */
+  foldersWithFiles(): string[] {
+    const dirs = new Set<string>();
+    for (const u of [...this.walk(isModelFile, 200), ...this.walk(isBpmnFile, 5000)]) {
+      const p = uriToPath(u);
+      if (p) dirs.add(path.dirname(p));
+    }
+    return [...dirs];
+  }
+
   /** Every BPMN file of the workspace folders (and the open ones), for references and rename. */
   allBpmnUris(): string[] {
     if (!this.bpmnFiles) this.bpmnFiles = this.walk(isBpmnFile, 5000);
