@@ -42,6 +42,15 @@ describe('CLI (the built command, run as a process)', () => {
     assert.ok(!JSON.parse(quiet.stdout).some((d: { code: string }) => d.code === 'process-not-linked'), quiet.stdout);
   });
 
+  it('check: unsupported-encoding is a rule like the others: reported at the declaration, and "off" in the config silences it', () => {
+    const dir = tempCopy();
+    const file = path.join(dir, 'application.bpmn');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('encoding="UTF-8"', 'encoding="EBCDIC-CP-US"'));
+    assert.match(run(['check', file]).stdout, /application\.bpmn:1:1: warning unsupported-encoding: Encoding 'EBCDIC-CP-US' is not supported/);
+    fs.writeFileSync(path.join(dir, 'bpmn-resource-api.json'), JSON.stringify({ model: 'resources.uml', rules: { 'unsupported-encoding': 'off' } }));
+    assert.match(run(['check', file]).stdout, /^0 errors, 0 warnings in 2 files$/m);
+  });
+
   it('check: an unknown resource is reported at its exact position, exit 1 (text, json, sarif)', () => {
     const dir = tempCopy();
     const file = path.join(dir, 'application.bpmn');

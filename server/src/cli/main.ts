@@ -2,13 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { checkModel, diagnosticsOf, withRanges, type RangedDiagnostic } from '../core/check';
-import { diag } from '../core/diagnostics';
 import { routeTable, type RouteEntry } from '../core/resources/routes';
 import { httpRequests, type HttpDialect } from '../core/resources/httpRequests';
 import { multiplicityText } from '../core/uml/model';
 import { collectFiles, UsageError } from '../node/files';
 import { ENGINES } from '../facade/engineTypes';
-import { configuredRules, loadModel, loadProject, BpmnNeighbours, requireModel } from '../node/project';
+import { loadModel, loadProject, BpmnNeighbours, projectSettings, requireModel } from '../node/project';
 import { toSarif, type FileDiagnostic } from './sarif';
 import { packageVersion } from '../node/version';
 
@@ -72,12 +71,11 @@ function cmdCheck(args: string[], io: Io): number {
     for (const problem of p.configProblems) configProblems.add(problem);
     if (p.model) modelFiles.add(p.model.file);
     const diagnostics = diagnosticsOf({ ...p.analysis, modelLabel: p.model ? rel(p.model.file) : p.analysis.modelLabel });
-    if (p.unsupportedEncoding) diagnostics.unshift(diag('unsupported-encoding', `Encoding '${p.unsupportedEncoding}' is not supported; the file was read as UTF-8`, { start: 0, end: 5 }));
     push(file, withRanges(p.text, diagnostics));
   }
   for (const file of modelFiles) {
     const m = loadModel(file);
-    push(file, withRanges(m.text, checkModel(m.model, m.tree, configuredRules(file).levels)));
+    push(file, withRanges(m.text, checkModel(m.model, m.tree, { levels: projectSettings(file).levels })));
   }
   for (const problem of configProblems) io.err(`warning: ${problem}`);
   const errors = results.filter((r) => r.severity === 'error').length;

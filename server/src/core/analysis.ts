@@ -1,4 +1,10 @@
 import type { RuleLevels } from './ruleLevels';
+import type { Span } from './xml/positions';
+
+export interface UnsupportedEncoding {
+  name: string;
+  span: Span;
+}
 import type { BpmnActivity, BpmnDocument, BpmnLink, BpmnProcess } from './bpmn/model';
 import { findClass, type UmlModel } from './uml/model';
 import { buildResourceTree, isAncestorOrSelf, type Resource, type ResourceTree } from './resources/tree';
@@ -29,6 +35,8 @@ export interface BpmnAnalysis {
   engine: string | undefined;
   /** severities the project sets (bpmn-resource-api.json `rules`) */
   ruleLevels?: RuleLevels;
+  /** the declared encoding was unknown and the text was read as UTF-8: the name and where to report it */
+  unsupportedEncoding?: UnsupportedEncoding;
 }
 
 export function resolveLink(tree: ResourceTree, model: UmlModel, name: string): Resource | undefined {
@@ -44,6 +52,7 @@ export interface AnalyzeOptions {
   knownProcessIds?: ReadonlySet<string>;
   engine?: string;
   ruleLevels?: RuleLevels;
+  unsupportedEncoding?: UnsupportedEncoding;
 }
 
 export function analyze(
@@ -98,6 +107,7 @@ export function analyze(
     knownProcessIds: options.knownProcessIds,
     engine: options.engine,
     ruleLevels: options.ruleLevels,
+    unsupportedEncoding: options.unsupportedEncoding,
   };
 }
 

@@ -1,4 +1,4 @@
-import { analyze, type AnalyzeOptions, type BpmnAnalysis } from './analysis';
+import { analyze, type AnalyzeOptions, type BpmnAnalysis, type UnsupportedEncoding } from './analysis';
 import type { BpmnDocument } from './bpmn/model';
 import { diag, type CoreDiagnostic, type Severity } from './diagnostics';
 import { LineIndex, type Range } from './xml/positions';
@@ -25,37 +25,37 @@ export function checkBpmn(
 
 /** All diagnostics of an analysed BPMN document (the language server keeps the analysis for its features). */
 export function diagnosticsOf(an: BpmnAnalysis, rules: readonly BpmnRule[] = BPMN_RULES): CoreDiagnostic[] {
-  const out = xmlSyntaxDiagnostics(an.doc.xml);
-  for (const rule of rules) {
-    try {
-      out.push(...rule.check(an));
-    } catch (e) {
-      // One broken rule must not hide the others' findings (bpmnlint reports such a rule as rule-error).
-      out.push(diag('rule-error', `rule '${rule.code}' failed: ${(e as Error).message ?? e}`, { start: 0, end: 0 }));
-    }
-  }
+  const out = [...encodingDiagnostics(an.unsupportedEncoding), ...xmlSyntaxDiagnostics(an.doc.xml)];
+  for (const rule of rules) out.push(...runRule(rule.code, () => rule.check(an)));
   return sortDiagnostics(applyRuleLevels(out, an.ruleLevels));
+}
+
+/** One broken rule must not hide the others' findings: it is reported as rule-error (as bpmnlint does). */
+function runRule(code: string, check: () => CoreDiagnostic[]): CoreDiagnostic[] {
+  try {
+    return check();
+  } catch (e) {
+    return [diag('rule-error', `rule '${code}' failed: ${(e as Error).message ?? e}`, { start: 0, end: 0 })];
+  }
+}
+
+function encodingDiagnostics(enc: UnsupportedEncoding | undefined): CoreDiagnostic[] {
+  return enc ? [diag('unsupported-encoding', `Encoding '${enc.name}' is not supported; the file was read as UTF-8`, enc.span)] : [];
 }
 
 
 /** All diagnostics of a model file. */
-export function checkModel(model: UmlModel, tree?: ResourceTree, levels?: RuleLevels): CoreDiagnostic[] {
-  const out = xmlSyntaxDiagnostics(model.xml);
+export function checkModel(model: UmlModel, tree?: ResourceTree, options: { levels?: RuleLevels; unsupportedEncoding?: UnsupportedEncoding } = {}): CoreDiagnostic[] {
+  const out = [...encodingDiagnostics(options.unsupportedEncoding), ...xmlSyntaxDiagnostics(model.xml)];
   if (model.unreadable) {
     const root = model.xml.root;
     const span = root ? { start: root.start + 1, end: root.start + 1 + root.name.length } : { start: 0, end: 0 };
     out.push(diag('model-unreadable', `Cannot read a UML class model: ${model.unreadable}`, span));
-    return sortDiagnostics(out);
+    return sortDiagnostics(applyRuleLevels(out, options.levels));
   }
   const t = tree ?? buildResourceTree(model);
-  for (const rule of MODEL_RULES) {
-    try {
-      out.push(...rule.check(model, t));
-    } catch (e) {
-      out.push(diag('rule-error', `rule '${rule.code}' failed: ${(e as Error).message ?? e}`, { start: 0, end: 0 }));
-    }
-  }
-  return sortDiagnostics(applyRuleLevels(out, levels));
+  for (const rule of MODEL_RULES) out.push(...runRule(rule.code, () => rule.check(model, t)));
+  return sortDiagnostics(applyRuleLevels(out, options.levels));
 }
 
 

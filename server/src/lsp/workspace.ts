@@ -11,10 +11,7 @@ import type { UmlModel } from '../core/uml/model';
 import { readUml } from '../core/uml/reader';
 import { LineIndex } from '../core/xml/positions';
 import { decodeXml, unsupportedDeclaredEncoding } from '../core/xml/decode';
-import { diag } from '../core/diagnostics';
-import { configuredRules } from '../node/project';
-import type { RuleLevels } from '../core/ruleLevels';
-import { findConfig } from '../node/files';
+import { projectSettings, type ProjectSettings } from '../node/project';
 import { findModel, isBpmnFile, isModelFile } from '../node/files';
 import type { AnalyzedBpmn, ModelSource } from './features/types';
 
@@ -69,7 +66,7 @@ export class Workspace {
   /** BPMN files on disk as far as calls need them: their process ids, and the document when it calls (cleared when the file changes) */
   private readonly callFactsOnDisk = new Map<string, CallFacts>();
   /** bpmn-resource-api.json's `rules` and `engine.type` for a file, by URI (cleared with the model choice) */
-  private readonly configs = new Map<string, { levels: RuleLevels; engine?: string }>();
+  private readonly configs = new Map<string, ProjectSettings>();
   /** told once per config problem (an unknown rule or level) */
   onConfigProblem: (message: string) => void = () => undefined;
   private readonly toldProblems = new Set<string>();
@@ -179,7 +176,7 @@ export class Workspace {
     const loaded = modelUri ? this.loadModel(modelUri) : undefined;
     const doc = readBpmn(text);
     const config = this.configFor(uri);
-    const options = { modelLabel: modelUri ? path.basename(uriToPath(modelUri) ?? modelUri) : undefined, tree: loaded?.tree, ruleLevels: config.levels, engine: config.engine };
+    const options = { modelLabel: modelUri ? path.basename(uriToPath(modelUri) ?? modelUri) : undefined, tree: loaded?.tree, ruleLevels: config.levels, engine: config.engine, unsupportedEncoding: unsupportedDeclaredEncoding(text) };
     let analysis = analyze(doc, loaded?.model, options);
     // Other files matter only when this one calls out of itself, or its process is linked to a child
     // resource (then a caller elsewhere makes it legitimate): the common case reads nothing more.
@@ -231,28 +228,26 @@ export class Workspace {
   }
 
   bpmnDiagnostics(a: AnalyzedBpmn): CoreDiagnostic[] {
-    return withEncoding(a.text, diagnosticsOf(a.analysis), a.analysis.ruleLevels);
+    return diagnosticsOf(a.analysis);
   }
 
   modelDiagnostics(uri: string): { diagnostics: CoreDiagnostic[]; index: LineIndex } | undefined {
     const m = this.loadModel(uri);
     if (!m) return undefined;
-    const levels = this.configFor(uri).levels;
-    return { diagnostics: withEncoding(m.source.text, checkModel(m.model, m.tree, levels), levels), index: m.source.index };
+    const diagnostics = checkModel(m.model, m.tree, { levels: this.configFor(uri).levels, unsupportedEncoding: unsupportedDeclaredEncoding(m.source.text) });
+    return { diagnostics, index: m.source.index };
   }
 
   /** The project settings governing a file: rule levels and the engine (bpmn-resource-api.json), as the CLI reads them. */
-  private configFor(uri: string): { levels: RuleLevels; engine?: string } {
+  private configFor(uri: string): ProjectSettings {
     const cached = this.configs.get(uri);
     if (cached) return cached;
     const file = uriToPath(uri);
-    let result: { levels: RuleLevels; engine?: string } = { levels: new Map() };
+    let result: ProjectSettings = { levels: new Map(), problems: [] };
     if (file) {
       try {
-        const rules = configuredRules(file);
-        const engine = findConfig(file)?.engine;
-        result = { levels: rules.levels, engine: engine && typeof engine.type === 'string' ? engine.type : undefined };
-        for (const p of rules.problems) {
+        result = projectSettings(file);
+        for (const p of result.problems) {
           if (this.toldProblems.has(p)) continue;
           this.toldProblems.add(p);
           this.onConfigProblem(p);
@@ -265,6 +260,7 @@ export class Workspace {
     this.configs.set(uri, result);
     return result;
   }
+
 
   /** Every model file of the workspace folders, for the model-not-found quick fix. */
   allModelUris(): string[] {
@@ -310,12 +306,3 @@ export class Workspace {
   }
 }
 
-/** `unsupported-encoding` for an editor's text as for a file on disk (the CLI reads it from the bytes). */
-function withEncoding(text: string, diagnostics: CoreDiagnostic[], levels: RuleLevels | undefined): CoreDiagnostic[] {
-  const enc = unsupportedDeclaredEncoding(text);
-  if (!enc) return diagnostics;
-  const level = levels?.get('unsupported-encoding');
-  if (level === 'off') return diagnostics;
-  const d = diag('unsupported-encoding', `Encoding '${enc.name}' is not supported; the file was read as UTF-8`, { start: enc.start, end: enc.end });
-  return [level ? { ...d, severity: level } : d, ...diagnostics];
-}

@@ -46,7 +46,7 @@ export function loadModel(file: string): LoadedModel {
 export function loadProject(bpmnFile: string, explicitModel?: string, around?: BpmnNeighbours, engine?: string): LoadedProject {
   const { text, unsupportedEncoding } = loadXmlFile(bpmnFile);
   const doc = readBpmn(text);
-  const rules = configuredRules(bpmnFile);
+  const settings = projectSettings(bpmnFile);
   const location = findModel(bpmnFile, explicitModel);
   const model = location.file ? loadModel(location.file) : undefined;
   // Other BPMN files matter: this one may call their processes, or be called by them (a process linked to a child resource).
@@ -54,8 +54,8 @@ export function loadProject(bpmnFile: string, explicitModel?: string, around?: B
   const neighbours = around?.docsFor(bpmnFile);
   const knownProcessIds = neighbours ? new Set([...neighbours.values()].flatMap((d) => d.processes.map((p) => p.id))) : undefined;
   const workspace = neighbours ? [...neighbours.entries()].filter(([f]) => f !== path.resolve(bpmnFile)).map(([, d]) => d) : undefined;
-  const analysis = analyze(doc, model?.model, { modelLabel: model ? path.basename(model.file) : undefined, tree: model?.tree, knownProcessIds, workspace: workspace?.length ? [doc, ...workspace] : undefined, engine: engine ?? configuredEngine(bpmnFile), ruleLevels: rules.levels });
-  return { bpmnFile, text, unsupportedEncoding, doc, location, model, analysis, configProblems: rules.problems };
+  const analysis = analyze(doc, model?.model, { modelLabel: model ? path.basename(model.file) : undefined, tree: model?.tree, knownProcessIds, workspace: workspace?.length ? [doc, ...workspace] : undefined, engine: engine ?? settings.engine, ruleLevels: settings.levels, unsupportedEncoding: unsupportedEncoding ? { name: unsupportedEncoding, span: { start: 0, end: 5 } } : undefined });
+  return { bpmnFile, text, unsupportedEncoding, doc, location, model, analysis, configProblems: settings.problems };
 }
 
 /**
@@ -104,14 +104,22 @@ export function requireModel(p: LoadedProject): LoadedModel {
   return p.model;
 }
 
-/** The rule severities of the bpmn-resource-api.json that governs a file (BPMN or model). */
-export function configuredRules(file: string): { levels: RuleLevels; problems: string[] } {
-  const config = findConfig(file);
-  const parsed = parseRuleLevels(config?.rules);
-  return { levels: parsed.levels, problems: parsed.problems.map((p) => `${config!.file}: ${p}`) };
+export interface ProjectSettings {
+  levels: RuleLevels;
+  /** what of `rules` could not be taken, each naming the config file */
+  problems: string[];
+  /** `engine.type`: the engine the process is meant for */
+  engine?: string;
 }
 
-function configuredEngine(bpmnFile: string): string | undefined {
-  const engine = findConfig(bpmnFile)?.engine;
-  return engine && typeof engine.type === 'string' ? engine.type : undefined;
+/** What the bpmn-resource-api.json governing a file (BPMN or model) says for checking it: one read of the file. */
+export function projectSettings(file: string): ProjectSettings {
+  const config = findConfig(file);
+  const parsed = parseRuleLevels(config?.rules);
+  const engine = config?.engine;
+  return {
+    levels: parsed.levels,
+    problems: parsed.problems.map((p) => `${config!.file}: ${p}`),
+    ...(engine && typeof engine.type === 'string' ? { engine: engine.type } : {}),
+  };
 }

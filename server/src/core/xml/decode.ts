@@ -51,8 +51,8 @@ export function decodeXml(bytes: Uint8Array): DecodedXml {
  * The declared encoding of a text that was already decoded (an editor's buffer): an unknown one is
  * reported as the CLI reports it for a file, at the declaration's value.
  */
-export function unsupportedDeclaredEncoding(text: string): { name: string; start: number; end: number } | undefined {
+export function unsupportedDeclaredEncoding(text: string): { name: string; span: { start: number; end: number } } | undefined {
   const m = /^(\uFEFF?<\?xml[^>]*?encoding\s*=\s*["'])([A-Za-z0-9._-]+)["']/.exec(text.slice(0, 200));
   if (!m || ALIASES[m[2].toLowerCase()]) return undefined;
-  return { name: m[2], start: m[1].length, end: m[1].length + m[2].length };
+  return { name: m[2], span: { start: m[1].length, end: m[1].length + m[2].length } };
 }
