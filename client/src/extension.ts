@@ -175,11 +175,7 @@ async function generateHttpRequests(context: vscode.ExtensionContext, output: vs
   const dialect = vscode.workspace.getConfiguration('bpmnResourceApi').get<string>('requests.dialect', 'rest-client');
   const args = [cliPath(context), 'requests', target.fsPath, '--out', file, '--dialect', dialect];
   if (api?.url && api.file === target.fsPath) args.push('--base-url', api.url);
-  const child = spawn(process.execPath, args, { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
-  let text = '';
-  child.stdout.on('data', (d: Buffer) => (text += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (text += d.toString()));
-  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  const { code, text } = await runCli(args);
   if (code !== 0) {
     output.appendLine(text);
     void vscode.window.showErrorMessage(`Cannot generate requests: ${text.trim().split('\n').pop()}`);
@@ -189,14 +185,20 @@ async function generateHttpRequests(context: vscode.ExtensionContext, output: vs
   return file;
 }
 
-async function showRoutes(context: vscode.ExtensionContext, output: vscode.OutputChannel, uri?: string): Promise<void> {
-  const target = activeBpmn(uri);
-  if (!target) return;
-  const child = spawn(process.execPath, [cliPath(context), 'routes', target.fsPath], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+/** Runs the bundled CLI to its end: its exit code and what it printed (stdout and stderr). */
+async function runCli(args: string[]): Promise<{ code: number | null; text: string }> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
   let text = '';
   child.stdout.on('data', (d: Buffer) => (text += d.toString()));
   child.stderr.on('data', (d: Buffer) => (text += d.toString()));
-  await new Promise((r) => child.on('exit', r));
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  return { code, text };
+}
+
+async function showRoutes(context: vscode.ExtensionContext, output: vscode.OutputChannel, uri?: string): Promise<void> {
+  const target = activeBpmn(uri);
+  if (!target) return;
+  const { text } = await runCli([cliPath(context), 'routes', target.fsPath]);
   output.appendLine(text);
   output.show(true);
 }

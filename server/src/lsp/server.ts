@@ -12,6 +12,8 @@ import {
   type Connection,
   type InitializeParams,
   type InitializeResult,
+  type Position,
+  type Range,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import * as fs from 'node:fs';
@@ -365,12 +367,12 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   connection.onWorkspaceSymbol(guard('workspaceSymbol', [], (p) => uris.outgoing(workspaceSymbols(workspaceDocs(), p.query))));
 
-  function overlaps(a: { start: { line: number; character: number }; end: { line: number; character: number } }, b: { start: { line: number; character: number }; end: { line: number; character: number } }): boolean {
-    const before = (x: { line: number; character: number }, y: { line: number; character: number }) => x.line < y.line || (x.line === y.line && x.character < y.character);
-    return !before(a.end, b.start) && !before(b.end, a.start);
-  }
-
   documents.listen(connection);
   connection.listen();
   return connection;
+}
+
+function overlaps(a: Range, b: Range): boolean {
+  const before = (x: Position, y: Position) => x.line < y.line || (x.line === y.line && x.character < y.character);
+  return !before(a.end, b.start) && !before(b.end, a.start);
 }

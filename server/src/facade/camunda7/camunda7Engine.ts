@@ -9,10 +9,10 @@
  * runtime API forgets an instance when it ends.
  */
 import * as path from 'node:path';
-import { elementNames, executionFacts } from '../../core/bpmn/execution';
-import type { BpmnDocument } from '../../core/bpmn/model';
+import { executionFacts } from '../../core/bpmn/execution';
 import { KeyedMutex } from '../embedded/concurrency';
 import { optimisticUpdate, written } from '../optimistic';
+import { ServedModel, type ServedSource } from '../servedModel';
 import {
   EngineError,
   type InstanceSnapshot,
@@ -30,7 +30,7 @@ export interface Camunda7Options {
   url: string;
   processId: string;
   /** the served BPMN files: element kinds and names, message names, and what --deploy sends */
-  sources: { file: string; text: string; doc: BpmnDocument }[];
+  sources: ServedSource[];
   /** the root resource's storage key (`Application`): what a list shows of each instance */
   rootStorageKey: string;
   auth?: EngineAuth;
@@ -87,25 +87,16 @@ export class Camunda7Engine implements ProcessEngineAdapter {
   private readonly client: EngineRestClient;
   private readonly rootIds = new Map<string, string>();
   private readonly mutex = new KeyedMutex();
-  private readonly receiveTasks = new Set<string>();
-  private readonly messageNames = new Map<string, string>();
   private readonly log: (line: string) => void;
-  private readonly names = new Map<string, string>();
-  /** whether any served process waits at receive tasks or message catch events: only then do reads ask for subscriptions */
-  private readonly waitsForMessages: boolean;
+  private readonly served: ServedModel;
   /** sequence-flow conditions and the element they leave: engine messages quote the expression, not the element */
   private readonly conditions: { body: string; sourceId: string }[] = [];
 
   constructor(private readonly o: Camunda7Options) {
-    this.waitsForMessages = o.sources.some((s) => s.doc.processes.some((p) => p.messageTriggers.some((t) => t.kind !== 'startEvent')));
+    this.served = new ServedModel(o.sources);
     this.client = new EngineRestClient({ url: o.url, auth: o.auth, timeout: o.timeout });
     this.log = o.log ?? (() => undefined);
     for (const s of o.sources) {
-      for (const p of s.doc.processes) {
-        for (const a of p.activities) if (a.kind === 'receiveTask') this.receiveTasks.add(a.id);
-        for (const t of p.messageTriggers) if (t.messageRef) this.messageNames.set(t.messageRef, t.messageName);
-      }
-      for (const [id, n] of elementNames(s.doc)) if (!this.names.has(id)) this.names.set(id, n);
       for (const c of executionFacts(s.doc).conditions) if (c.body.trim()) this.conditions.push({ body: c.body.trim(), sourceId: c.sourceId });
     }
   }
@@ -146,7 +137,7 @@ export class Camunda7Engine implements ProcessEngineAdapter {
     let id: string;
     try {
       if (req.startMessage) {
-        const name = this.messageNames.get(req.startMessage.messageId) ?? req.startMessage.messageId;
+        const name = this.served.messageName(req.startMessage.messageId);
         const [result] = await this.client.post<{ processInstance?: { id: string } }[]>('/message', { messageName: name, businessKey: key, processVariables: variables, resultEnabled: true });
         id = result.processInstance!.id;
       } else {
@@ -236,7 +227,7 @@ export class Camunda7Engine implements ProcessEngineAdapter {
     const v = req.variables;
     const values = v ? typedAll(v.values) : {};
     if ('messageId' in req) {
-      const name = this.messageNames.get(req.messageId) ?? req.messageId;
+      const name = this.served.messageName(req.messageId);
       const sub = read.subscriptions.find((s) => s.eventName === name);
       if (!sub) throw new EngineError(`the instance is not waiting for message '${name}'`, 'conflict');
       return this.trigger(sub, values, store, rootId);
@@ -342,7 +333,7 @@ export class Camunda7Engine implements ProcessEngineAdapter {
       kind: 'task',
     }));
     for (const s of subscriptions) {
-      waiting.push({ activityId: s.activityId, executionId: s.executionId, scopeId: s.executionId, kind: this.receiveTasks.has(s.activityId) ? 'receiveTask' : 'messageEvent', messageName: s.eventName });
+      waiting.push({ activityId: s.activityId, executionId: s.executionId, scopeId: s.executionId, kind: this.served.receiveTasks.has(s.activityId) ? 'receiveTask' : 'messageEvent', messageName: s.eventName });
     }
     return waiting;
   }
@@ -410,7 +401,7 @@ export class Camunda7Engine implements ProcessEngineAdapter {
    */
   private subscriptionsFor(businessKey: string, rootId: string, options: ReadOptions): Promise<EventSubscriptionDto[]> {
     if (options.events) return this.subscriptions(businessKey);
-    return this.waitsForMessages ? this.subscriptionsOf(rootId) : Promise.resolve([]);
+    return this.served.waitsForMessages ? this.subscriptionsOf(rootId) : Promise.resolve([]);
   }
 
   private async rootVariables(rootId: string): Promise<Record<string, TypedValue> | undefined> {
@@ -443,7 +434,7 @@ export class Camunda7Engine implements ProcessEngineAdapter {
     if (e.status === 400 || /^Cannot (complete task|instantiate process definition|correlate message|trigger|submit)/i.test(m) || e.status === 500 && /expression|condition|sequence flow|variable/i.test(m)) {
       const id = /element with id '([^']+)'/.exec(m)?.[1] ?? /activity(?: with)? id '([^']+)'/i.exec(m)?.[1] ?? this.conditions.find((c) => m.includes(c.body))?.sourceId;
       const cause = m.replace(/^Cannot (complete task|instantiate process definition|correlate message|trigger message)[^:]*:\s*/i, '');
-      const name = id ? this.names.get(id) : undefined;
+      const name = id ? this.served.names.get(id) : undefined;
       return new EngineError(`the process cannot continue${id ? ` at ${id}${name ? ` '${name}'` : ''}` : ''}: ${cause}`, 'rejected', id ? { id, ...(name ? { name } : {}) } : undefined);
     }
     return new EngineError(`the engine failed (${e.status} ${e.type}): ${m}`, 'unavailable');

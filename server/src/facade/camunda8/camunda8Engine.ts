@@ -15,10 +15,9 @@
  */
 import * as path from 'node:path';
 import { decidesAfter, stuckAfter } from '../../core/bpmn/conditionsAhead';
-import { elementNames } from '../../core/bpmn/execution';
-import type { BpmnDocument } from '../../core/bpmn/model';
 import { KeyedMutex } from '../embedded/concurrency';
 import { optimisticUpdate, written } from '../optimistic';
+import { ServedModel, type ServedSource } from '../servedModel';
 import {
   EngineError,
   type InstanceSnapshot,
@@ -34,7 +33,7 @@ import { createClients, EventualConsistencyTimeoutError, type C8Ops, type Messag
 export interface Camunda8Options {
   url: string;
   processId: string;
-  sources: { file: string; text: string; doc: BpmnDocument }[];
+  sources: ServedSource[];
   rootStorageKey: string;
   timeout?: number;
   deploy?: boolean;
@@ -68,13 +67,7 @@ export class Camunda8Engine implements ProcessEngineAdapter {
   private readonly writes: C8Ops;
   private readonly rootKeys = new Map<string, string>();
   private readonly mutex = new KeyedMutex();
-  private readonly receiveTasks = new Set<string>();
-  private readonly multiInstance = new Set<string>();
-  private readonly messageNames = new Map<string, string>();
-  private readonly names = new Map<string, string>();
-  /** element id → the document it is drawn in (conditions ahead are judged there) */
-  private readonly docOf = new Map<string, BpmnDocument>();
-  private readonly waitsForMessages: boolean;
+  private readonly served: ServedModel;
   private readonly wait: number;
   private readonly log: (line: string) => void;
 
@@ -82,18 +75,7 @@ export class Camunda8Engine implements ProcessEngineAdapter {
     ({ reads: this.reads, writes: this.writes } = createClients({ url: o.url, timeout: o.timeout, env: o.env, ...o.auth }));
     this.wait = o.consistencyWait ?? 5_000;
     this.log = o.log ?? (() => undefined);
-    this.waitsForMessages = o.sources.some((s) => s.doc.processes.some((p) => p.messageTriggers.some((t) => t.kind !== 'startEvent')));
-    for (const s of o.sources) {
-      for (const p of s.doc.processes) {
-        for (const a of p.activities) {
-          if (a.kind === 'receiveTask') this.receiveTasks.add(a.id);
-          if (a.loop === 'multiInstance' || a.loop === 'multiInstanceSequential') this.multiInstance.add(a.id);
-          if (!this.docOf.has(a.id)) this.docOf.set(a.id, s.doc);
-        }
-        for (const t of p.messageTriggers) if (t.messageRef) this.messageNames.set(t.messageRef, t.messageName);
-      }
-      for (const [id, n] of elementNames(s.doc)) if (!this.names.has(id)) this.names.set(id, n);
-    }
+    this.served = new ServedModel(o.sources);
   }
 
   async init(): Promise<string[]> {
@@ -126,7 +108,7 @@ export class Camunda8Engine implements ProcessEngineAdapter {
       let rootKey: string | undefined;
       try {
         if (req.startMessage) {
-          const name = this.messageNames.get(req.startMessage.messageId) ?? req.startMessage.messageId;
+          const name = this.served.messageName(req.startMessage.messageId);
           rootKey = (await this.writes.correlateMessage({ name, correlationKey: key, variables })).processInstanceKey;
         } else {
           rootKey = (await this.writes.createProcessInstance({ processDefinitionId: req.processId, variables })).processInstanceKey;
@@ -214,7 +196,7 @@ export class Camunda8Engine implements ProcessEngineAdapter {
     const v = req.variables;
     const values = v?.values ?? {};
     if ('messageId' in req) {
-      const name = this.messageNames.get(req.messageId) ?? req.messageId;
+      const name = this.served.messageName(req.messageId);
       const sub = read.subscriptions.find((s) => s.messageName === name);
       if (!sub) throw new EngineError(`the instance is not waiting for message '${name}'`, 'conflict');
       return this.correlate(sub, snap, values, store, rootKey);
@@ -241,10 +223,10 @@ export class Camunda8Engine implements ProcessEngineAdapter {
 
   /** Camunda 8 would accept the completion and raise an incident: refuse it here instead, as Camunda 7 and the embedded engine do. */
   private refuseIfStuck(elementId: string, vars: Record<string, unknown>): void {
-    const doc = this.docOf.get(elementId);
+    const doc = this.served.docOf.get(elementId);
     const stuck = doc ? stuckAfter(doc, elementId, vars) : undefined;
     if (!stuck) return;
-    const name = this.names.get(stuck.elementId);
+    const name = this.served.names.get(stuck.elementId);
     throw new EngineError(`the process cannot continue at ${stuck.elementId}${name ? ` '${name}'` : ''}: ${stuck.message}`, 'rejected', { id: stuck.elementId, ...(name ? { name } : {}) });
   }
 
@@ -294,7 +276,7 @@ export class Camunda8Engine implements ProcessEngineAdapter {
     const i = incidents.items[0];
     if (!i) return { ...snap, state: 'active', waiting: [] };
     const elementId = i.elementId ?? '';
-    const name = this.names.get(elementId);
+    const name = this.served.names.get(elementId);
     this.log(`incident at ${elementId}${name ? ` '${name}'` : ''} of '${snap.businessKey}': ${i.errorMessage ?? i.errorType ?? ''}`);
     return { ...snap, state: 'active', waiting: [], incident: { elementId, ...(name ? { elementName: name } : {}), message: i.errorMessage ?? i.errorType ?? 'incident', at: new Date().toISOString() } };
   }
@@ -309,7 +291,7 @@ export class Camunda8Engine implements ProcessEngineAdapter {
     const [tasks, subscriptions] = await Promise.all([this.tasksOf(businessKey), this.subscriptionsFor(businessKey, options)]);
     const waiting = this.waitingOf(tasks.items, subscriptions);
     const decides = (activityId: string) => {
-      const doc = this.docOf.get(activityId);
+      const doc = this.served.docOf.get(activityId);
       return !doc || decidesAfter(doc, activityId);
     };
     if (waiting.some((w) => decides(w.activityId))) return this.read(businessKey, options, { tasks, subscriptions });
@@ -370,7 +352,7 @@ export class Camunda8Engine implements ProcessEngineAdapter {
 
   /** Message subscriptions correlate by the business key (the model's `correlationKey="=businessKey"`). */
   private async subscriptionsFor(businessKey: string, options: ReadOptions): Promise<MessageSubscription[]> {
-    if (!options.events && !this.waitsForMessages) return [];
+    if (!options.events && !this.served.waitsForMessages) return [];
     const r = await this.call(() => this.reads.searchMessageSubscriptions({ filter: { correlationKey: businessKey, messageSubscriptionState: 'CREATED' }, page: { limit: PAGE } }, noWait()));
     return r.items;
   }
@@ -380,12 +362,12 @@ export class Camunda8Engine implements ProcessEngineAdapter {
       activityId: t.elementId ?? '',
       executionId: t.userTaskKey,
       // A multi-instance iteration is an element instance of its own: that is the item; a task on a loop is an item per pass.
-      scopeId: this.multiInstance.has(t.elementId ?? '') && t.elementInstanceKey ? t.elementInstanceKey : t.userTaskKey,
+      scopeId: this.served.multiInstance.has(t.elementId ?? '') && t.elementInstanceKey ? t.elementInstanceKey : t.userTaskKey,
       kind: 'task',
     }));
     for (const s of subscriptions) {
       const id = s.elementInstanceKey ?? '';
-      waiting.push({ activityId: s.elementId ?? '', executionId: id, scopeId: id, kind: this.receiveTasks.has(s.elementId ?? '') ? 'receiveTask' : 'messageEvent', messageName: s.messageName });
+      waiting.push({ activityId: s.elementId ?? '', executionId: id, scopeId: id, kind: this.served.receiveTasks.has(s.elementId ?? '') ? 'receiveTask' : 'messageEvent', messageName: s.messageName });
     }
     return waiting;
   }
