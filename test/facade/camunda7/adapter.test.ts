@@ -8,6 +8,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startFacade, type RunningFacade } from '../../../server/src/facade/start';
+import { call, patchHeaders, raceOnOneTask, twoFacadesInterleaved } from '../remoteScenarios';
 import { UsageError } from '../../../server/src/node/files';
 import { EXAMPLE } from '../../helpers';
 import { Camunda7StandIn } from './standin';
@@ -16,12 +17,6 @@ const BPMN = path.join(EXAMPLE, 'application.bpmn');
 
 async function facade(standIn: Camunda7StandIn, extra: Record<string, unknown> = {}): Promise<RunningFacade> {
   return startFacade({ bpmnFile: BPMN, engine: 'camunda7', engineUrl: standIn.url, port: 0, log: () => undefined, ...extra });
-}
-
-async function call(f: RunningFacade, method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(f.url + url, { method, headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
 }
 
 /** A port nothing listens on (taken from the OS, then let go). */
@@ -47,38 +42,17 @@ describe('Camunda 7 adapter (engine-rest STAND-IN): a stateless facade', () => {
     standIn.assertClean();
   });
 
-  it('two facade processes in front of one engine serve the same data, writes interleaved between them', async () => {
-    assert.equal((await call(a, 'POST', '/application', { businessKey: 'shared', product: 'car' })).status, 201);
-    const docs = (await call(b, 'GET', '/application/shared/document')).body._embedded.document;
-    assert.equal(docs.length, 2, 'b sees the instance a started');
-    const [d1, d2] = docs.map((d: { documentId: string }) => d.documentId);
-    assert.equal((await call(a, 'PATCH', `/application/shared/document/${d1}`, { description: 'draft' }, { 'content-type': 'application/merge-patch+json' })).status, 200);
-    const patched = await call(b, 'PATCH', `/application/shared/document/${d1}`, { type: 'identity' }, { 'content-type': 'application/merge-patch+json' });
-    assert.deepEqual([patched.body.description, patched.body.type], ['draft', 'identity'], 'b merged onto what a wrote');
-    assert.equal((await call(b, 'PUT', `/application/shared/document/${d1}`, { description: 'passport', type: 'identity' })).status, 200);
-    const late = await call(a, 'PUT', `/application/shared/document/${d1}`, { description: 'again', type: 'x' });
-    assert.equal(late.status, 409, 'a sees that b completed the iteration');
-    assert.equal((await call(a, 'PUT', `/application/shared/document/${d2}`, { description: 'slip', type: 'income' })).status, 200);
-    assert.equal((await call(b, 'PUT', '/application/shared/decision', { accepted: true, premium: 7 })).status, 200);
-    const fromA = await call(a, 'GET', '/application/shared/decision');
-    const fromB = await call(b, 'GET', '/application/shared/decision');
-    assert.deepEqual(fromA.body, fromB.body);
-    assert.equal(fromA.headers.get('etag'), fromB.headers.get('etag'));
-    assert.equal(fromA.body.premium, 7);
-  });
+  it('two facade processes in front of one engine serve the same data, writes interleaved between them', () => twoFacadesInterleaved(a, b));
 
   it('the same task completed through both facades at once: one 200, one 409 (the loser re-reads after the engine says the task is gone)', async () => {
-    await call(a, 'POST', '/application', { businessKey: 'race', product: 'car' });
-    for (const d of (await call(a, 'GET', '/application/race/document')).body._embedded.document) {
-      assert.equal((await call(a, 'PUT', `/application/race/document/${d.documentId}`, { description: 'x', type: 'y' })).status, 200);
-    }
-    const before = standIn.requests.filter((r) => /\/complete$/.test(r)).length;
-    const results = await Promise.all([a, b].map((f, i) => call(f, 'PUT', '/application/race/decision', { accepted: true, premium: i + 1 })));
-    assert.deepEqual(results.map((r) => r.status).sort(), [200, 409], JSON.stringify(results.map((r) => r.body)));
-    const completes = standIn.requests.filter((r) => /\/complete$/.test(r)).length - before;
-    assert.ok(completes >= 1 && completes <= 2, `${completes} completions tried`);
-    const winner = results.find((r) => r.status === 200)!.body.premium;
-    assert.equal((await call(b, 'GET', '/application/race/decision')).body.premium, winner, 'the data is the winner\'s');
+    const completions = () => standIn.requests.filter((r) => /\/complete$/.test(r)).length;
+    await raceOnOneTask(a, b, async (puts) => {
+      const before = completions();
+      const results = await puts();
+      const completes = completions() - before;
+      assert.ok(completes >= 1 && completes <= 2, `${completes} completions tried`);
+      return results;
+    });
   });
 
   it('a stale If-Match from the other facade is refused (412) and nothing is written', async () => {
@@ -86,8 +60,8 @@ describe('Camunda 7 adapter (engine-rest STAND-IN): a stateless facade', () => {
     const id = (await call(a, 'GET', '/application/guarded/document')).body._embedded.document[0].documentId;
     const url = `/application/guarded/document/${id}`;
     const seen = await call(a, 'GET', url);
-    assert.equal((await call(b, 'PATCH', url, { description: 'b was first' }, { 'content-type': 'application/merge-patch+json' })).status, 200);
-    const stale = await call(a, 'PATCH', url, { description: 'a overwrites' }, { 'content-type': 'application/merge-patch+json', 'if-match': seen.headers.get('etag')! });
+    assert.equal((await call(b, 'PATCH', url, { description: 'b was first' }, patchHeaders)).status, 200);
+    const stale = await call(a, 'PATCH', url, { description: 'a overwrites' }, { ...patchHeaders, 'if-match': seen.headers.get('etag')! });
     assert.equal(stale.status, 412);
     assert.equal((await call(a, 'GET', url)).body.description, 'b was first');
   });
@@ -103,7 +77,7 @@ describe('Camunda 7 adapter (engine-rest STAND-IN): a stateless facade', () => {
     };
     const get = await count(() => call(a, 'GET', '/application/counted/decision'));
     assert.equal(get.length, 2, get.join(', '));
-    const patch = await count(() => call(a, 'PATCH', '/application/counted/decision', { premium: 1 }, { 'content-type': 'application/merge-patch+json' }));
+    const patch = await count(() => call(a, 'PATCH', '/application/counted/decision', { premium: 1 }, patchHeaders));
     assert.equal(patch.length, 3, patch.join(', ')); // read (2) + one variables update
     const before = standIn.received.length;
     const put = await count(() => call(a, 'PUT', '/application/counted/decision', { accepted: true, premium: 99.5 }));

@@ -9,6 +9,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startFacade, type RunningFacade } from '../../../server/src/facade/start';
+import { call, patchHeaders, raceOnOneTask, twoFacadesInterleaved } from '../remoteScenarios';
 import { EXAMPLE, FIXTURES } from '../../helpers';
 import { Camunda8StandIn } from './standin';
 
@@ -19,14 +20,6 @@ const BPMN = path.join(EXAMPLE, 'application.bpmn');
 async function facade(standIn: Camunda8StandIn, extra: Record<string, unknown> = {}): Promise<RunningFacade> {
   return startFacade({ bpmnFile: BPMN, engine: 'camunda8', engineUrl: standIn.url, port: 0, log: () => undefined, ...extra });
 }
-
-async function call(f: RunningFacade, method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(f.url + url, { method, headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
-}
-
-const patchHeaders = { 'content-type': 'application/merge-patch+json' };
 
 /** A folder with the example, a bpmn-resource-api.json naming the stand-in, and `engine` settings. */
 function configured(standIn: Camunda8StandIn, engine: Record<string, unknown>, bpmn = BPMN, model = path.join(EXAMPLE, 'resources.uml')): string {
@@ -50,35 +43,9 @@ describe('Camunda 8 adapter (orchestration-cluster-API STAND-IN): a stateless fa
     await standIn.stop();
   });
 
-  it('two facade processes in front of one cluster serve the same data, writes interleaved between them', async () => {
-    assert.equal((await call(a, 'POST', '/application', { businessKey: 'shared', product: 'car' })).status, 201);
-    const docs = (await call(b, 'GET', '/application/shared/document')).body._embedded.document;
-    assert.equal(docs.length, 2, 'b sees the instance a started');
-    const [d1, d2] = docs.map((d: { documentId: string }) => d.documentId);
-    assert.equal((await call(a, 'PATCH', `/application/shared/document/${d1}`, { description: 'draft' }, patchHeaders)).status, 200);
-    const patched = await call(b, 'PATCH', `/application/shared/document/${d1}`, { type: 'identity' }, patchHeaders);
-    assert.deepEqual([patched.body.description, patched.body.type], ['draft', 'identity'], 'b merged onto what a wrote');
-    assert.equal((await call(b, 'PUT', `/application/shared/document/${d1}`, { description: 'passport', type: 'identity' })).status, 200);
-    assert.equal((await call(a, 'PUT', `/application/shared/document/${d1}`, { description: 'again', type: 'x' })).status, 409, 'a sees that b completed the iteration');
-    assert.equal((await call(a, 'PUT', `/application/shared/document/${d2}`, { description: 'slip', type: 'income' })).status, 200);
-    assert.equal((await call(b, 'PUT', '/application/shared/decision', { accepted: true, premium: 7 })).status, 200);
-    const fromA = await call(a, 'GET', '/application/shared/decision');
-    const fromB = await call(b, 'GET', '/application/shared/decision');
-    assert.deepEqual(fromA.body, fromB.body);
-    assert.equal(fromA.headers.get('etag'), fromB.headers.get('etag'));
-    assert.equal(fromA.body.premium, 7);
-  });
+  it('two facade processes in front of one cluster serve the same data, writes interleaved between them', () => twoFacadesInterleaved(a, b));
 
-  it('the same task completed through both facades at once: one 200, one 409', async () => {
-    await call(a, 'POST', '/application', { businessKey: 'race', product: 'car' });
-    for (const d of (await call(a, 'GET', '/application/race/document')).body._embedded.document) {
-      assert.equal((await call(a, 'PUT', `/application/race/document/${d.documentId}`, { description: 'x', type: 'y' })).status, 200);
-    }
-    const results = await Promise.all([a, b].map((f, i) => call(f, 'PUT', '/application/race/decision', { accepted: true, premium: i + 1 })));
-    assert.deepEqual(results.map((r) => r.status).sort(), [200, 409], JSON.stringify(results.map((r) => r.body)));
-    const winner = results.find((r) => r.status === 200)!.body.premium;
-    assert.equal((await call(b, 'GET', '/application/race/decision')).body.premium, winner, "the data is the winner's");
-  });
+  it('the same task completed through both facades at once: one 200, one 409', () => raceOnOneTask(a, b));
 
   it('engine calls per operation, and what is sent: variables as JSON, the store at the root, the business key as a variable', async () => {
     await call(a, 'POST', '/application', { businessKey: 'counted', product: 'bike', price: 12 });
