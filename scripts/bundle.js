@@ -2,13 +2,32 @@
 // Bundles the extension (client), the language server and the CLI into dist/ so the .vsix carries no node_modules.
 const esbuild = require('esbuild');
 
+const fs = require('node:fs');
+const path = require('node:path');
+
+/**
+ * /docs of the API started from the .vsix: @fastify/swagger-ui is bundled into cli.js, its page's static files
+ * (the browser bundle, the preset, the styles; not the unbundled swagger-ui.js, not source maps) go to
+ * dist/swagger-ui, which the facade hands to the plugin as its baseDir.
+ */
+async function copySwaggerUi() {
+  const from = path.join(path.dirname(require.resolve('@fastify/swagger-ui/package.json')), 'static');
+  const to = path.join('dist', 'swagger-ui');
+  fs.rmSync(to, { recursive: true, force: true });
+  fs.mkdirSync(to, { recursive: true });
+  for (const f of fs.readdirSync(from)) {
+    if (f === 'swagger-ui.js' || f.endsWith('.map')) continue;
+    fs.copyFileSync(path.join(from, f), path.join(to, f));
+  }
+}
+
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: false, minify: true, logLevel: 'warning' };
 
 Promise.all([
   esbuild.build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
   esbuild.build({ ...common, entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js' }),
-  // Interactive docs need swagger-ui's static files: not bundled, so /docs is off when they are missing.
-  esbuild.build({ ...common, entryPoints: ['server/src/cli/bin.ts'], outfile: 'dist/cli.js', external: ['@fastify/swagger', '@fastify/swagger-ui'] }),
+  esbuild.build({ ...common, entryPoints: ['server/src/cli/bin.ts'], outfile: 'dist/cli.js' }),
+  copySwaggerUi(),
 ]).catch((e) => {
   console.error(e);
   process.exit(1);

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -174,6 +174,31 @@ describe('CLI (the built command, run as a process)', () => {
     const loaded: string[] = JSON.parse(r.stdout.trim().split('\n').pop()!);
     for (const heavy of ['fastify', 'bpmn-engine', 'jexl', 'feelin', 'ajv']) {
       assert.ok(!loaded.some((m) => m.includes(`node_modules/${heavy}/`)), `${heavy} is not loaded by check`);
+    }
+  });
+
+  it('serve --log-requests prints one line per answered request (the editor shows them in its output)', async function () {
+    this.timeout(20000);
+    const child = spawn(process.execPath, [BIN, 'serve', path.join(EXAMPLE, 'application.bpmn'), '--port', '0', '--data-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'bra-log-')), '--log-requests'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      const waitFor = (re: RegExp) =>
+        new Promise<RegExpExecArray>((resolve, reject) => {
+          const look = () => {
+            const m = re.exec(out);
+            if (m) resolve(m);
+          };
+          child.stdout!.on('data', (d: Buffer) => ((out += d.toString()), look()));
+          child.once('exit', (code) => reject(new Error(`serve exited (${code}): ${out}`)));
+          look();
+        });
+      const url = (await waitFor(/listening on (http:\/\/\S+)/))[1];
+      assert.equal((await fetch(`${url}/application`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"businessKey":"log1"}' })).status, 201);
+      assert.equal((await fetch(`${url}/application/nope`)).status, 404);
+      await waitFor(/GET \/application\/nope 404 [\d.]+ ms\n/);
+      assert.match(out, /^POST \/application 201 [\d.]+ ms$/m);
+    } finally {
+      child.kill('SIGTERM');
     }
   });
 });

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { DocumentSymbol, SymbolInformation } from 'vscode-languageserver';
+import type { DocumentSymbol, Location, SymbolInformation } from 'vscode-languageserver';
 import { LineIndex } from '../../server/src/core/xml/positions';
 import { EXAMPLE } from '../helpers';
 import { fileUri, LspClient } from './harness';
@@ -46,5 +46,56 @@ describe('language server: document and workspace symbols (Outline, breadcrumbs,
     assert.deepEqual(names, ['Approval /application/{businessKey}/decision/approval', 'Decision /application/{businessKey}/decision', 'approve decision']);
     assert.ok(found.every((s) => s.location.uri === fileUri(path.join(dir, 'application.bpmn'))));
     assert.equal(found.find((s) => s.name === 'approve decision')!.containerName, 'insurance application');
+  });
+});
+
+describe('language server: the resource tree request behind the "Resource API" view (bpmnResourceApi/resourceTree)', function () {
+  this.timeout(20000);
+  let client: LspClient;
+  let dir: string;
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-tree-'));
+    for (const f of fs.readdirSync(EXAMPLE)) fs.copyFileSync(path.join(EXAMPLE, f), path.join(dir, f));
+    client = new LspClient();
+    await client.initialize(dir);
+  });
+  after(() => client.stop());
+
+  type Node = { name: string; uri: string; collectionUri?: string; multiplicity: string; methods: string[]; collectionMethods?: string[]; classLocation?: Location; activities: Array<{ id: string; name: string | null; location: Location }>; children: Node[] };
+
+  it('answers the workspace’s processes with their resource trees, methods, linked activities and the class’s place in the model, files not open', async () => {
+    const tree = await client.request<Array<{ name: string; id: string; location: Location; root: Node }>>('bpmnResourceApi/resourceTree', {});
+    assert.equal(tree.length, 1);
+    const [p] = tree;
+    assert.equal(p.name, 'insurance application');
+    assert.equal(p.location.uri, fileUri(path.join(dir, 'application.bpmn')));
+    const shape = (n: Node): unknown => [n.name, n.uri, n.multiplicity, n.methods.join(','), n.collectionMethods?.join(',') ?? '-', n.activities.map((a) => a.name).join(','), n.children.map(shape)];
+    assert.deepEqual(shape(p.root), [
+      'Application', '/application/{businessKey}', '0..*', 'GET,HEAD,OPTIONS,DELETE', 'GET,HEAD,OPTIONS,POST', '',
+      [
+        ['Document', '/application/{businessKey}/document/{documentId}', '0..*', 'GET,HEAD,OPTIONS,PUT,PATCH', 'GET,HEAD,OPTIONS', 'upload document', []],
+        ['Decision', '/application/{businessKey}/decision', '0..1', 'GET,HEAD,OPTIONS,PUT,PATCH', '-', 'evaluate application',
+          [['Approval', '/application/{businessKey}/decision/approval', '0..1', 'GET,HEAD,OPTIONS,PUT,PATCH', '-', 'approve decision', []]]],
+      ],
+    ]);
+    // A click goes to the class (its name in the model) and to the activity (its start tag).
+    const model = fs.readFileSync(path.join(dir, 'resources.uml'), 'utf8');
+    const decision = p.root.children[1];
+    assert.equal(decision.classLocation!.uri, fileUri(path.join(dir, 'resources.uml')));
+    const at = new LineIndex(model).position(model.indexOf('name="Decision"', model.indexOf('xmi:id="_Decision"')) + 6);
+    assert.deepEqual(decision.classLocation!.range.start, at);
+    const bpmn = fs.readFileSync(path.join(dir, 'application.bpmn'), 'utf8');
+    assert.deepEqual(decision.activities[0].location.range.start, new LineIndex(bpmn).position(bpmn.indexOf('<bpmn:userTask id="Activity_04bi4lp"')));
+  });
+
+  it('follows an edit of the open BPMN file', async () => {
+    const uri = fileUri(path.join(dir, 'application.bpmn'));
+    const text = fs.readFileSync(path.join(dir, 'application.bpmn'), 'utf8');
+    await client.open(uri, text.replace('<linkedResource name="Approval" />', ''));
+    const tree = await client.request<Array<{ root: Node }>>('bpmnResourceApi/resourceTree', {});
+    const approval = tree[0].root.children[1].children[0];
+    assert.equal(approval.name, 'Approval');
+    assert.deepEqual(approval.methods, ['GET', 'HEAD', 'OPTIONS'], 'no activity linked: read-only');
+    assert.deepEqual(approval.activities, []);
   });
 });

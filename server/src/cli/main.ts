@@ -19,7 +19,7 @@ commands:
   requests <bpmn> [--model FILE] [--base-url URL] [--business-key K] [--dialect rest-client|httpyac] [--out FILE]
   model <xmi> [--format text|json]
   serve <bpmn…|folder> [--model FILE] [--engine embedded|camunda7|camunda8] [--engine-url URL] [--deploy] [--port N] [--host H] [--data-dir D] [--token T]
-        [--body-limit BYTES] [--max-live-engines N] [--allow-scripts] [--allowed-host NAME…] [--cors ORIGIN]
+        [--body-limit BYTES] [--max-live-engines N] [--allow-scripts] [--allowed-host NAME…] [--cors ORIGIN] [--log-requests]
   openapi <bpmn…|folder> [--model FILE]
   lsp --stdio`;
 

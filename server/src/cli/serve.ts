@@ -27,6 +27,7 @@ export async function cmdServe(args: string[], io: Io): Promise<number> {
       'allow-scripts': { type: 'boolean' },
       'allowed-host': { type: 'string', multiple: true },
       cors: { type: 'string' },
+      'log-requests': { type: 'boolean' },
     },
     1,
     'the BPMN files or folder',
@@ -49,6 +50,7 @@ export async function cmdServe(args: string[], io: Io): Promise<number> {
       allowScripts: values['allow-scripts'] === true,
       allowedHosts: values['allowed-host'] as unknown as string[] | undefined,
       cors: values.cors as string | undefined,
+      requestLog: values['log-requests'] === true ? (line) => io.out(line) : undefined,
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

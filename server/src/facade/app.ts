@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { ApiModel } from './api';
 import { FacadeContext } from './context';
@@ -24,6 +26,8 @@ export interface FacadeOptions {
   host?: string;
   allowedHosts?: string[];
   cors?: string;
+  /** one line per answered request (`GET /application/k 200 1.2 ms`), for `serve --log-requests` and the editor's output */
+  requestLog?: (line: string) => void;
 }
 
 // TRACE is routed too, so that it gets 405 with Allow rather than 404.
@@ -49,15 +53,26 @@ export async function buildFacade(options: FacadeOptions): Promise<FastifyInstan
       return reply.send(openapi);
     },
   });
+  const requestLog = options.requestLog;
+  if (requestLog) {
+    app.addHook('onResponse', async (req, reply) => {
+      requestLog(`${req.method} ${req.url} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)} ms`);
+    });
+  }
   app.setNotFoundHandler((req, reply) => sendProblem(reply, 404, `no resource at ${req.url}`));
 
   if (options.docs !== false) {
     const plugins = loadDocsPlugins();
     if (plugins) {
       await app.register(plugins.swagger, { mode: 'static', specification: { document: openapi } });
-      await app.register(plugins.swaggerUi, { routePrefix: '/docs' });
+      // In the bundled CLI (the .vsix) the page's files sit beside cli.js (scripts/bundle.js copies them).
+      const bundled = path.join(__dirname, 'swagger-ui');
+      const files = fs.existsSync(path.join(bundled, 'swagger-ui-bundle.js'))
+        ? { baseDir: bundled, logo: { type: 'image/svg+xml', content: fs.readFileSync(path.join(bundled, 'logo.svg')) } }
+        : {};
+      await app.register(plugins.swaggerUi, { routePrefix: '/docs', ...files });
     } else {
-      // The bundled CLI inside the VS Code extension ships without swagger-ui's static files.
+      // An installation without the docs plugins (they are optional at run time).
       app.get('/docs', async (_req, reply) => sendProblem(reply, 404, 'interactive docs are not installed here; the OpenAPI document is at /openapi.json'));
     }
   }

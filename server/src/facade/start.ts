@@ -25,6 +25,8 @@ export interface StartOptions {
   bodyLimit?: number;
   maxLiveEngines?: number;
   requestTimeout?: number;
+  /** one line per answered request (see FacadeOptions.requestLog) */
+  requestLog?: (line: string) => void;
   /** one line per engine event (pass-through tasks, timers, incidents); stderr by default */
   log?: (line: string) => void;
   /** run JavaScript script conditions and script tasks of the model */
@@ -88,7 +90,7 @@ export async function startFacade(o: StartOptions): Promise<RunningFacade> {
   const host = o.host ?? '127.0.0.1';
   const fromConfig = config?.allowedHosts;
   const allowedHosts = [...(o.allowedHosts ?? []), ...(Array.isArray(fromConfig) ? fromConfig.filter((h): h is string => typeof h === 'string') : [])];
-  const app = await buildFacade({ api, engine, token: o.token, bodyLimit: o.bodyLimit, requestTimeout: o.requestTimeout, host, allowedHosts, cors: o.cors });
+  const app = await buildFacade({ api, engine, token: o.token, bodyLimit: o.bodyLimit, requestTimeout: o.requestTimeout, host, allowedHosts, cors: o.cors, requestLog: o.requestLog });
   await app.listen({ port: o.port ?? 3000, host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : o.port;

@@ -22,6 +22,7 @@ import { CONFIG_FILE, isBpmnFile, isModelFile } from '../node/files';
 import { codeActions, type ModelConfigFix } from './features/codeActions';
 import { codeLenses } from './features/codeLens';
 import { documentSymbols, workspaceSymbols } from './features/symbols';
+import { RESOURCE_TREE_REQUEST, resourceTree } from './features/resourceView';
 import { completions } from './features/completion';
 import { toLspDiagnostics } from './features/diagnostics';
 import { hover } from './features/hover';
@@ -366,6 +367,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   );
 
   connection.onWorkspaceSymbol(guard('workspaceSymbol', [], (p) => uris.outgoing(workspaceSymbols(workspaceDocs(), p.query))));
+
+  connection.onRequest(RESOURCE_TREE_REQUEST, guard('resourceTree', [], () => uris.outgoing(resourceTree(workspaceDocs()))));
 
   documents.listen(connection);
   connection.listen();
