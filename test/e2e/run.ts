@@ -9,6 +9,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { format } from 'node:util';
 import { CODE_SERVER, launchChromium, runMain } from './browser';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -69,16 +70,63 @@ async function main(): Promise<number> {
 
   // The tests ask for screenshots over this hook: when the result arrives, the extension host is gone.
   let page: any;
+  const popups: any[] = [];
+  /** The newest page opened besides the workbench (openExternal opens one), waiting for it up to 15 s. */
+  const popup = async (selector: string | null): Promise<any> => {
+    const deadline = Date.now() + 15000;
+    while (!popups.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const p = popups.pop();
+    if (!p) throw new Error('no page was opened');
+    await p.waitForLoadState();
+    try {
+      if (selector) await p.waitForSelector(selector, { timeout: 15000 });
+    } catch (e) {
+      await p.screenshot({ path: path.join(ARTIFACTS, 'popup-failed.png') }).catch(() => undefined);
+      throw new Error(`the page opened at ${p.url()} did not show ${selector}: ${(e as Error).message}`);
+    }
+    return p;
+  };
   const hook = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/screenshot' && page) {
       const name = (url.searchParams.get('name') ?? 'shot').replace(/[^\w-]/g, '_');
       const selector = url.searchParams.get('waitFor');
+      const text = url.searchParams.get('text');
+      // popup=1: the page VS Code opened with openExternal (the docs), not the workbench.
+      let target = page;
       try {
-        if (selector) {
+        if (url.searchParams.get('popup')) target = await popup(selector);
+        const widen = Number(url.searchParams.get('widen') ?? 0);
+        if (widen) {
+          // Drag the sash on the side bar's right edge, as a person would (no command sets its width).
+          const box = await page.locator('.part.sidebar').boundingBox();
+          const x = box.x + box.width - 1;
+          const y = box.y + box.height / 2;
+          await page.mouse.move(x, y);
+          await page.mouse.down();
+          await page.mouse.move(x + widen, y, { steps: 5 });
+          await page.mouse.up();
+        }
+        const raise = url.searchParams.get('raise');
+        if (raise) {
+          // Drag the named view's header up (the sash above it), so that the whole view shows.
+          const header = await page.locator('.pane-header', { hasText: raise }).first().boundingBox();
+          const x = header.x + header.width / 2;
+          await page.mouse.move(x, header.y + 1);
+          await page.mouse.down();
+          await page.mouse.move(x, 120, { steps: 5 });
+          await page.mouse.up();
+        }
+        if (selector && text) {
+          await target.waitForFunction(
+            `[...document.querySelectorAll(${JSON.stringify(selector)})].some((el) => el.offsetParent !== null && el.textContent.includes(${JSON.stringify(text)}))`,
+            undefined,
+            { timeout: 10000 },
+          );
+        } else if (selector) {
           // Wait until the widget is shown and its fade-in has finished (opacity 1), not a fixed time.
           // (runs in the page; written as a string so this file needs no DOM types)
-          await page.waitForFunction(
+          await target.waitForFunction(
             `(() => {
               const el = document.querySelector(${JSON.stringify(selector)});
               if (!el || el.offsetParent === null) return false;
@@ -89,9 +137,23 @@ async function main(): Promise<number> {
             { timeout: 10000 },
           );
         }
-        await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
-        res.writeHead(200).end('ok');
+        await target.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
+        let opened = target !== page ? target.url() : 'ok';
+        const tryOp = url.searchParams.get('try');
+        if (tryOp && target !== page) {
+          // Swagger UI's "Try it out" on one operation, as a person would: the answer's status comes back.
+          const op = target.locator(`#operations-${tryOp}`);
+          await op.locator('.opblock-summary').first().click();
+          await op.locator('.try-out__btn').click();
+          await op.locator('.execute').click();
+          const status = op.locator('.live-responses-table tbody .response-col_status').first();
+          await status.waitFor({ timeout: 15000 });
+          opened += ` ${(await status.textContent())?.trim()}`;
+        }
+        if (target !== page) await target.close();
+        res.writeHead(200).end(opened);
       } catch (e) {
+        await target.screenshot({ path: path.join(ARTIFACTS, `${name}-failed.png`) }).catch(() => undefined);
         res.writeHead(500).end(String(e));
       }
       return;
@@ -127,12 +189,15 @@ async function main(): Promise<number> {
   try {
     await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60000, server);
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    page = await context.newPage();
+    context.on('page', (p: any) => popups.push(p));
     let resolveExit!: (code: number) => void;
     const exited = new Promise<number>((r) => (resolveExit = r));
     await page.exposeFunction('codeAutomationExit', (code: number) => resolveExit(code));
     await page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => {
-      const line = (Array.isArray(args) ? args : [args]).map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+      // The extension host's console arguments, formatted as console.log would (mocha logs '%s%s', indent, text).
+      const line = format(...(Array.isArray(args) ? args : [args]));
       const m = /E2E RESULT: (\d+) passed, (\d+) failed/.exec(line);
       if (m) {
         passed = Number(m[1]);

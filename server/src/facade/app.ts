@@ -70,7 +70,15 @@ export async function buildFacade(options: FacadeOptions): Promise<FastifyInstan
       const files = fs.existsSync(path.join(bundled, 'swagger-ui-bundle.js'))
         ? { baseDir: bundled, logo: { type: 'image/svg+xml', content: fs.readFileSync(path.join(bundled, 'logo.svg')) } }
         : {};
-      await app.register(plugins.swaggerUi, { routePrefix: '/docs', ...files });
+      // deepLinking: the editor opens a resource's section as /docs#/<Resource>.
+      // The page's "Try it out" goes to the server `../` relative to /docs/json: this server's root, also when
+      // a proxy puts the API under a path (code-server's /proxy/PORT/, where the editor opens the docs).
+      await app.register(plugins.swaggerUi, {
+        routePrefix: '/docs',
+        uiConfig: { deepLinking: true },
+        transformSpecification: (spec: Record<string, unknown>) => ({ ...spec, servers: [{ url: '../', description: 'this server' }] }),
+        ...files,
+      });
     } else {
       // An installation without the docs plugins (they are optional at run time).
       app.get('/docs', async (_req, reply) => sendProblem(reply, 404, 'interactive docs are not installed here; the OpenAPI document is at /openapi.json'));

@@ -1,6 +1,10 @@
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { ExtensionApi } from '../../../client/src/extension';
+import type { ResourceNode } from '../../../client/src/resourceView';
+import { sendHttpFile } from './httpFile';
 
 const WS = process.env.BRA_E2E_WORKSPACE ?? vscode.workspace.workspaceFolders![0].uri.fsPath;
 const HOOK = process.env.BRA_E2E_HOOK;
@@ -19,11 +23,21 @@ async function until<T>(what: string, get: () => T | undefined | Promise<T | und
 }
 
 /** Asks the runner for a screenshot of the workbench now (the extension host is gone when results arrive). */
-async function screenshot(name: string, waitFor?: string): Promise<void> {
-  if (!HOOK) return;
-  const q = `name=${encodeURIComponent(name)}${waitFor ? `&waitFor=${encodeURIComponent(waitFor)}` : ''}`;
+async function screenshot(name: string, waitFor?: string, options: { text?: string; popup?: boolean; widenSideBar?: number; raiseView?: string; tryOperation?: string } = {}): Promise<string> {
+  if (!HOOK) return '';
+  const q = `name=${encodeURIComponent(name)}${waitFor ? `&waitFor=${encodeURIComponent(waitFor)}` : ''}${options.text ? `&text=${encodeURIComponent(options.text)}` : ''}${options.popup ? '&popup=1' : ''}${options.widenSideBar ? `&widen=${options.widenSideBar}` : ''}${options.raiseView ? `&raise=${encodeURIComponent(options.raiseView)}` : ''}${options.tryOperation ? `&try=${encodeURIComponent(options.tryOperation)}` : ''}`;
   const r = await fetch(`${HOOK}/screenshot?${q}`, { method: 'POST' });
-  assert.equal(r.status, 200, await r.text());
+  const text = await r.text();
+  assert.equal(r.status, 200, text);
+  return text;
+}
+
+function api(): ExtensionApi {
+  return vscode.extensions.all.find((e) => e.packageJSON?.name === 'bpmn-resource-api')!.exports as ExtensionApi;
+}
+
+function toRange(r: { start: { line: number; character: number }; end: { line: number; character: number } }): vscode.Range {
+  return new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
 }
 
 function positionOf(doc: vscode.TextDocument, needle: string, delta = 0): vscode.Position {
@@ -98,6 +112,14 @@ describe('the extension inside VS Code (code-server 1.100.3)', () => {
     editor = await vscode.window.showTextDocument(doc);
   });
 
+  it('starting the API is refused while the file has an error (a message that opens the Problems panel)', async () => {
+    const url = await vscode.commands.executeCommand<string | undefined>('bpmnResourceApi.startApi', bpmnUri);
+    assert.equal(url, undefined);
+    assert.equal(api().localApiUrl(), undefined);
+    await screenshot('start-refused', '.notifications-toasts .notification-toast', { text: 'was not started' });
+    await vscode.commands.executeCommand('notifications.clearAll');
+  });
+
   it('a quick fix replaces the unknown name and the diagnostic goes away', async () => {
     const d = vscode.languages.getDiagnostics(bpmnUri)[0];
     const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', bpmnUri, d.range, vscode.CodeActionKind.QuickFix.value);
@@ -109,15 +131,141 @@ describe('the extension inside VS Code (code-server 1.100.3)', () => {
     await doc.save();
   });
 
-  it('the command starts the generated API on the embedded engine and shows where it runs', async function () {
+  it('the Outline lists the process and its activities, each with its resource and URI', async () => {
+    const symbols = await until('document symbols', async () => {
+      const s = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', bpmnUri);
+      return s?.length ? s : undefined;
+    });
+    assert.equal(symbols[0].name, 'insurance application');
+    const flat = (s: vscode.DocumentSymbol): string[] => [`${s.name}: ${s.detail}`, ...s.children.flatMap(flat)];
+    assert.deepEqual(symbols[0].children.flatMap(flat), [
+      'collect documents: subProcess',
+      'upload document: Document /application/{businessKey}/document/{documentId}',
+      'evaluate application: Decision /application/{businessKey}/decision',
+      'approve decision: Approval /application/{businessKey}/decision/approval',
+    ]);
+  });
+
+  it('the Resource API view in the Explorer shows the resource tree with URIs, multiplicities and linked activities', async () => {
+    // Room for the view in the screenshot: Outline and Timeline hidden (the runner widens the side bar and drags the view up).
+    for (const c of ['outline.removeView', 'timeline.removeView']) await vscode.commands.executeCommand(c);
+    await vscode.commands.executeCommand('bpmnResourceApi.resources.focus');
+    const processes = await api().resources();
+    assert.deepEqual(processes.map((p) => p.name), ['insurance application']);
+    const names = (n: ResourceNode): string[] => [`${n.name} ${n.uri} ${n.multiplicity}`, ...n.activities.map((a) => `  ${a.name}`), ...n.children.flatMap(names)];
+    assert.deepEqual(names(processes[0].root), [
+      'Application /application/{businessKey} 0..*',
+      'Document /application/{businessKey}/document/{documentId} 0..*',
+      '  upload document',
+      'Decision /application/{businessKey}/decision 0..1',
+      '  evaluate application',
+      'Approval /application/{businessKey}/decision/approval 0..1',
+      '  approve decision',
+    ]);
+    // The rows are drawn in the Explorer (what the user sees), and a click on a resource opens its class.
+    await screenshot('resource-api-view', '.monaco-list-row', { text: '/application/{businessKey}/decision/approval', widenSideBar: 330, raiseView: 'Resource API' });
+    const decision = processes[0].root.children[1];
+    await vscode.commands.executeCommand('vscode.open', vscode.Uri.parse(decision.classLocation!.uri), { selection: toRange(decision.classLocation!.range) });
+    const e = await until('the model at the class', () => (vscode.window.activeTextEditor?.document.uri.fsPath === modelUri.fsPath ? vscode.window.activeTextEditor : undefined));
+    assert.equal(e.document.getText(e.selection), 'Decision');
+    editor = await vscode.window.showTextDocument(doc);
+  });
+
+  let url: string;
+
+  it('the command starts the generated API on the embedded engine, with a progress notification, and returns its URL', async function () {
     this.timeout(60000);
-    const url = await vscode.commands.executeCommand<string>('bpmnResourceApi.startApi', bpmnUri);
+    const started = vscode.commands.executeCommand<string>('bpmnResourceApi.startApi', bpmnUri);
+    await screenshot('api-starting', '.notifications-toasts .notification-toast', { text: 'Starting the API of application.bpmn' }).catch(() => undefined);
+    url = await started;
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(api().localApiUrl(), url);
     const created = await fetch(`${url}/application`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ businessKey: 'e2e', product: 'car' }) });
     assert.equal(created.status, 201);
     const docs = (await (await fetch(`${url}/application/e2e/document`)).json()) as { count: number };
     assert.equal(docs.count, 2);
-    await screenshot('api-started', '.notifications-toasts .notification-toast');
+    await screenshot('api-started', '.notifications-toasts .notification-toast', { text: 'running at' });
+    await vscode.commands.executeCommand('notifications.clearAll');
+  });
+
+  it('/docs works in the API started from the extension (swagger-ui bundled with the CLI)', async () => {
+    const page = await fetch(`${url}/docs/`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /swagger-ui-bundle\.js/);
+    const bundle = await fetch(`${url}/docs/static/swagger-ui-bundle.js`);
+    assert.equal(bundle.status, 200);
+    assert.ok((await bundle.arrayBuffer()).byteLength > 1_000_000);
+  });
+
+  it('the status bar item opens a quick pick (docs, copy URL, restart, stop, reset); "Open docs" opens the docs page', async function () {
+    this.timeout(60000);
+    const picked = vscode.commands.executeCommand<string | undefined>('bpmnResourceApi.apiActions');
+    await screenshot('quick-pick', '.quick-input-widget .monaco-list-row', { text: 'Reset local data' });
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    assert.equal(await picked, 'docs');
+    const opened = await screenshot('docs-from-status-bar', '.opblock-tag', { popup: true, tryOperation: 'Application-listApplication' });
+    // code-server forwards the local port through its own /proxy/PORT/ path (asExternalUri); "Try it out"
+    // on the page reaches the API through that proxy too.
+    assert.match(opened, new RegExp(`/proxy/${new URL(url).port}/docs/ 200$`));
+  });
+
+  it('the view’s "Open in API docs" opens the docs at the resource’s section', async function () {
+    this.timeout(60000);
+    const decision = (await api().resources())[0].root.children[1];
+    await vscode.commands.executeCommand('bpmnResourceApi.openResourceInDocs', { kind: 'resource', resource: decision });
+    const opened = await screenshot('docs-at-resource', '#operations-Decision-getDecision', { popup: true });
+    assert.match(opened, /\/docs\/#\/Decision$/);
+    const copied = await vscode.commands.executeCommand<string>('bpmnResourceApi.copyResourceUri', { kind: 'resource', resource: decision });
+    assert.equal(copied, `${url}/application/{businessKey}/decision`);
+    assert.equal(await vscode.env.clipboard.readText(), copied);
+  });
+
+  it('saving a changed model restarts the API on it: same URL, the data kept, the change served', async function () {
+    this.timeout(60000);
+    const model = await vscode.workspace.openTextDocument(modelUri);
+    const anchor = model.getText().indexOf('>', model.getText().indexOf('xmi:id="_Decision" name="Decision"')) + 1;
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(modelUri, model.positionAt(anchor), '\n    <ownedAttribute xmi:id="_Decision_note" name="note"><type xmi:type="uml:PrimitiveType" href="pathmap://UML_LIBRARIES/UMLPrimitiveTypes.library.uml#String"/></ownedAttribute>');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    assert.ok(await model.save());
+    await until('the restarted API serving the new attribute', async () => {
+      try {
+        const spec = (await (await fetch(`${url}/openapi.json`)).json()) as { components: { schemas: Record<string, { properties?: Record<string, unknown> }> } };
+        return spec.components.schemas.Decision?.properties?.note !== undefined;
+      } catch {
+        return false; // between stop and start
+      }
+    });
+    assert.equal(api().localApiUrl(), url);
+    const kept = await fetch(`${url}/application/e2e`);
+    assert.equal(kept.status, 200, 'the embedded data outlives the restart');
+  });
+
+  it('"Reset local data" deletes the instances and the API runs on', async () => {
+    const after = await vscode.commands.executeCommand<string>('bpmnResourceApi.resetApiData', { confirmed: true });
+    assert.equal(after, url);
+    assert.equal((await fetch(`${url}/application/e2e`)).status, 404);
+  });
+
+  it('"Generate HTTP requests" writes a .http file whose requests, sent in order, walk the process to its end', async function () {
+    this.timeout(60000);
+    const file = await vscode.commands.executeCommand<string>('bpmnResourceApi.generateHttpRequests', bpmnUri);
+    assert.equal(file, path.join(WS, 'application.http'));
+    const answers = await sendHttpFile(fs.readFileSync(file, 'utf8'));
+    assert.deepEqual(answers.map((a) => `${a.method} ${a.status}`), ['POST 201', 'GET 200', 'GET 200', 'PUT 200', 'PUT 200', 'PUT 200', 'PUT 200', 'GET 200']);
+    const end = answers[answers.length - 1].body as { _process: { state: string } };
+    assert.equal(end._process.state, 'completed');
+    assert.ok(answers[0].url.startsWith(url), 'aimed at the running API');
+  });
+
+  it('the request log is in the output channel', async () => {
+    await vscode.commands.executeCommand('workbench.action.output.show.extension-output-bpmn-resource-api.bpmn-resource-api-#1-BPMN Resource API').then(undefined, () => undefined);
+    await screenshot('request-log').catch(() => undefined);
+  });
+
+  it('"Stop" ends the API: its port is closed', async () => {
     await vscode.commands.executeCommand('bpmnResourceApi.stopApi');
+    assert.equal(api().localApiUrl(), undefined);
+    await assert.rejects(fetch(`${url}/application`), /fetch failed/);
   });
 });
