@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { format } from 'node:util';
 import { CODE_SERVER, launchChromium, runMain } from './browser';
+import { prepareWorkspace } from './workspace';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
@@ -56,14 +57,7 @@ async function main(): Promise<number> {
   }
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-e2e-'));
-  const ws = path.join(base, 'workspace');
-  fs.mkdirSync(ws);
-  for (const f of fs.readdirSync(path.join(ROOT, 'examples', 'application-check'))) {
-    fs.copyFileSync(path.join(ROOT, 'examples', 'application-check', f), path.join(ws, f));
-  }
-  // One deliberate mistake for the diagnostics, hover and quick-fix tests.
-  const bpmn = path.join(ws, 'application.bpmn');
-  fs.writeFileSync(bpmn, fs.readFileSync(bpmn, 'utf8').replace('<linkedResource name="Approval" />', '<linkedResource name="Aproval" />'));
+  const ws = prepareWorkspace(base);
   for (const d of ['user', 'extensions', 'tmp']) fs.mkdirSync(path.join(base, d));
   const config = path.join(base, 'config.yaml');
   fs.writeFileSync(config, '');

@@ -199,6 +199,8 @@ describe('the extension inside VS Code (code-server 1.100.3)', () => {
 
   it('the status bar item opens a quick pick (docs, copy URL, restart, stop, reset); "Open docs" opens the docs page', async function () {
     this.timeout(60000);
+    // The docs open in a browser: the code-server runner catches that page; VS Code desktop would start the system's browser.
+    if (!HOOK) this.skip();
     const picked = vscode.commands.executeCommand<string | undefined>('bpmnResourceApi.apiActions');
     await screenshot('quick-pick', '.quick-input-widget .monaco-list-row', { text: 'Reset local data' });
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
@@ -211,6 +213,7 @@ describe('the extension inside VS Code (code-server 1.100.3)', () => {
 
   it('the view’s "Open in API docs" opens the docs at the resource’s section', async function () {
     this.timeout(60000);
+    if (!HOOK) this.skip();
     const decision = (await api().resources())[0].root.children[1];
     await vscode.commands.executeCommand('bpmnResourceApi.openResourceInDocs', { kind: 'resource', resource: decision });
     const opened = await screenshot('docs-at-resource', '#operations-Decision-getDecision', { popup: true });

@@ -1,0 +1,74 @@
+/**
+ * The .vsix as users install it: packaged by vsce, within the 2 MB budget, and its bundled CLI (not the
+ * project's node_modules) serves the example with working /docs. Prints `N passed, N failed` for .ci/run.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import JSZip from 'jszip';
+import { EXAMPLE, ROOT } from '../helpers';
+import { runMain } from './browser';
+
+const LIMIT = 2 * 1024 * 1024;
+
+async function main(): Promise<number> {
+  let passed = 0;
+  let failed = 0;
+  const check = async (name: string, fn: () => Promise<void>) => {
+    try {
+      await fn();
+      passed++;
+      console.log(`  ✔ ${name}`);
+    } catch (e) {
+      failed++;
+      console.log(`  ✘ ${name}: ${(e as Error).message}`);
+    }
+  };
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-vsix-'));
+  const vsix = path.join(base, 'bpmn-resource-api.vsix');
+  const ext = path.join(base, 'installed');
+  await check('vsce packages the extension within 2 MB', async () => {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '-o', vsix], { cwd: ROOT, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`vsce: ${r.stderr || r.stdout}`);
+    const size = fs.statSync(vsix).size;
+    console.log(`    .vsix: ${(size / 1024).toFixed(0)} KB`);
+    if (size > LIMIT) throw new Error(`${size} bytes > ${LIMIT}`);
+    const zip = await JSZip.loadAsync(fs.readFileSync(vsix));
+    for (const [name, entry] of Object.entries(zip.files)) {
+      if (entry.dir || !name.startsWith('extension/')) continue;
+      const to = path.join(ext, name);
+      fs.mkdirSync(path.dirname(to), { recursive: true });
+      fs.writeFileSync(to, await entry.async('nodebuffer'));
+    }
+    if (fs.existsSync(path.join(ext, 'extension', 'node_modules'))) throw new Error('node_modules in the .vsix');
+  });
+  await check('the CLI inside the .vsix serves the example, /docs included', async () => {
+    const cli = path.join(ext, 'extension', 'dist', 'cli.js');
+    // Run from a folder without node_modules above it, so that nothing outside the .vsix can be loaded.
+    const child = spawn(process.execPath, [cli, 'serve', path.join(EXAMPLE, 'application.bpmn'), '--port', '0', '--data-dir', path.join(base, 'data')], { cwd: base, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /listening on (\S+)/.exec(out);
+          if (m) resolve(m[1]);
+        });
+        child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+      });
+      for (const [p, min] of [['/docs/', 500], ['/docs/static/swagger-ui-bundle.js', 1_000_000], ['/docs/static/swagger-ui.css', 100_000], ['/docs/json', 1000]] as const) {
+        const res = await fetch(url + p);
+        const body = await res.arrayBuffer();
+        if (res.status !== 200 || body.byteLength < min) throw new Error(`${p}: ${res.status}, ${body.byteLength} bytes`);
+      }
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed ? 1 : 0;
+}
+
+runMain(main);
