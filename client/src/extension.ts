@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { cliPath, runCli } from './cli';
+import { cliPath, modelArgs, runCli } from './cli';
 import { LocalApi } from './localApi';
 import { ResourceTreeProvider, type ProcessNode, type ViewItem } from './resourceView';
 
@@ -120,7 +120,7 @@ async function generateHttpRequests(context: vscode.ExtensionContext, output: vs
   }
   const file = target.fsPath.replace(/(\.bpmn2?|\.bpmn20\.xml)$/i, '') + '.http';
   const dialect = vscode.workspace.getConfiguration('bpmnResourceApi').get<string>('requests.dialect', 'rest-client');
-  const args = [cliPath(context), 'requests', target.fsPath, '--out', file, '--dialect', dialect];
+  const args = [cliPath(context), 'requests', target.fsPath, ...modelArgs(target.fsPath), '--out', file, '--dialect', dialect];
   if (localApi?.url && localApi.file === target.fsPath) args.push('--base-url', localApi.url);
   const { code, text } = await runCli(args);
   if (code !== 0) {
@@ -135,7 +135,7 @@ async function generateHttpRequests(context: vscode.ExtensionContext, output: vs
 async function showRoutes(context: vscode.ExtensionContext, output: vscode.OutputChannel, uri?: string): Promise<void> {
   const target = activeBpmn(uri);
   if (!target) return;
-  const { text } = await runCli([cliPath(context), 'routes', target.fsPath]);
+  const { text } = await runCli([cliPath(context), 'routes', target.fsPath, ...modelArgs(target.fsPath)]);
   output.appendLine(text);
   output.show(true);
 }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import * as vscode from 'vscode';
-import { cliPath, runCli, spawnCli } from './cli';
+import { cliPath, modelArgs, runCli, spawnCli } from './cli';
 
 const SOURCE = 'bpmn-resource-api';
 const MODEL_OR_PROCESS = /\.(bpmn2?|bpmn20\.xml|uml|xmi)$|(^|[\\/])bpmn-resource-api\.json$/i;
@@ -152,7 +152,7 @@ export class LocalApi implements vscode.Disposable {
       void this.serialize(async () => {
         const now = this.running;
         if (!now) return;
-        const check = await runCli([cliPath(this.context), 'check', now.file, ...this.modelArgs(now.file)]);
+        const check = await runCli([cliPath(this.context), 'check', now.file, ...modelArgs(now.file)]);
         if (check.code !== 0) {
           this.output.appendLine(check.text);
           void this.refused(`${path.basename(now.file)} has errors after the save; the API keeps serving the models it was started with.`);
@@ -162,12 +162,6 @@ export class LocalApi implements vscode.Disposable {
         vscode.window.setStatusBarMessage(`$(check) API restarted on the saved models`, 4000);
       });
     }, RESTART_SETTLE_MS);
-  }
-
-  private modelArgs(file: string): string[] {
-    const model = vscode.workspace.getConfiguration('bpmnResourceApi').get<string>('model');
-    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath ?? path.dirname(file);
-    return model ? ['--model', path.resolve(folder, model)] : [];
   }
 
   private async refused(message: string): Promise<void> {
@@ -189,7 +183,7 @@ export class LocalApi implements vscode.Disposable {
     const folder = vscode.workspace.getWorkspaceFolder(target)?.uri.fsPath ?? path.dirname(target.fsPath);
     const engine = cfg.get<string>('api.engine', 'embedded');
     const dataDir = path.join(folder, '.bpmn-resource-api', name.replace(/\.[^.]+$/, ''));
-    const args = [cliPath(this.context), 'serve', target.fsPath, '--port', String(port), '--engine', engine, ...this.modelArgs(target.fsPath), '--data-dir', dataDir, '--log-requests'];
+    const args = [cliPath(this.context), 'serve', target.fsPath, '--port', String(port), '--engine', engine, ...modelArgs(target.fsPath), '--data-dir', dataDir, '--log-requests'];
     const engineUrl = cfg.get<string>('api.engineUrl', '');
     if (engineUrl) args.push('--engine-url', engineUrl);
     if (cfg.get<boolean>('api.deploy', false)) args.push('--deploy');
