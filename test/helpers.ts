@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -107,4 +108,22 @@ export function splitProject(modelNames: string[]): { root: string; bpmn: string
   const bpmn = path.join(root, 'processes', 'application.bpmn');
   fs.copyFileSync(path.join(EXAMPLE, 'application.bpmn'), bpmn);
   return { root, bpmn, model: (name) => path.join(root, 'models', name) };
+}
+
+/**
+ * Runs `serve` (of the project's bin, or of another CLI file such as the .vsix's dist/cli.js) as its own
+ * process; resolves with its URL once it prints `listening on`, rejects with its output if it exits first.
+ */
+export function spawnServe(args: string[], options: { cli?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, [options.cli ?? path.join(ROOT, 'bin', 'bpmn-resource-api.js'), 'serve', ...args], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ child, url: m[1], output: () => out });
+    });
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => reject(new Error(`serve exited (${code}) before listening: ${out}`)));
+  });
 }

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Fastify from 'fastify';
 import { startFacade } from '../../server/src/facade/start';
-import { EXAMPLE, ROOT, umlModel } from '../helpers';
+import { EXAMPLE, spawnServe, umlModel } from '../helpers';
 import { median, percentile } from './stats';
 
 const BPMN = path.join(EXAMPLE, 'application.bpmn');
@@ -187,16 +186,7 @@ async function getBench(results: Record<string, unknown>): Promise<void> {
 
 async function spawnServer(dataDir: string, nodeOptions?: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   const env = nodeOptions ? { ...process.env, NODE_OPTIONS: nodeOptions } : process.env;
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'bpmn-resource-api.js'), 'serve', BPMN, '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'], env });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', (c) => reject(new Error(`server exited ${c}`)));
-  });
+  const { child, url } = await spawnServe([BPMN, '--port', '0', '--data-dir', dataDir], { env });
   return {
     url,
     pid: child.pid!,

@@ -24,3 +24,25 @@ export function runMain(main: () => Promise<number>): void {
     },
   );
 }
+
+/** A small runner for the e2e scripts outside mocha: each check prints ✔/✘, and the counts end in the summary line. */
+export function checkList(): { check: (name: string, fn: () => Promise<void>) => Promise<void>; summary: () => number } {
+  let passed = 0;
+  let failed = 0;
+  return {
+    check: async (name, fn) => {
+      try {
+        await fn();
+        passed++;
+        console.log(`  ✔ ${name}`);
+      } catch (e) {
+        failed++;
+        console.log(`  ✘ ${name}: ${(e as Error).message}`);
+      }
+    },
+    summary: () => {
+      console.log(`${passed} passed, ${failed} failed`);
+      return failed ? 1 : 0;
+    },
+  };
+}

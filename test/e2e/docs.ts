@@ -8,25 +8,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startFacade } from '../../server/src/facade/start';
 import { EXAMPLE, ROOT } from '../helpers';
-import { launchChromium, runMain } from './browser';
+import { checkList, launchChromium, runMain } from './browser';
 
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 
 async function main(): Promise<number> {
   const facade = await startFacade({ bpmnFile: path.join(EXAMPLE, 'application.bpmn'), port: 0, token: 'docs-secret', dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'bra-docs-')), log: () => undefined });
   const browser = await launchChromium();
-  let passed = 0;
-  let failed = 0;
-  const check = async (name: string, fn: () => Promise<void>) => {
-    try {
-      await fn();
-      passed++;
-      console.log(`  ✔ ${name}`);
-    } catch (e) {
-      failed++;
-      console.log(`  ✘ ${name}: ${(e as Error).message}`);
-    }
-  };
+  const { check, summary } = checkList();
+
   try {
     const page = await browser.newPage();
     await check('the docs page opens without the token', async () => {
@@ -63,8 +53,7 @@ async function main(): Promise<number> {
     await browser.close();
     await facade.close();
   }
-  console.log(`${passed} passed, ${failed} failed`);
-  return failed ? 1 : 0;
+  return summary();
 }
 
 runMain(main);

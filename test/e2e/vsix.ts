@@ -2,29 +2,19 @@
  * The .vsix as users install it: packaged by vsce, within the 2 MB budget, and its bundled CLI (not the
  * project's node_modules) serves the example with working /docs. Prints `N passed, N failed` for .ci/run.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import JSZip from 'jszip';
-import { EXAMPLE, ROOT } from '../helpers';
-import { runMain } from './browser';
+import { EXAMPLE, ROOT, spawnServe } from '../helpers';
+import { checkList, runMain } from './browser';
 
 const LIMIT = 2 * 1024 * 1024;
 
 async function main(): Promise<number> {
-  let passed = 0;
-  let failed = 0;
-  const check = async (name: string, fn: () => Promise<void>) => {
-    try {
-      await fn();
-      passed++;
-      console.log(`  ✔ ${name}`);
-    } catch (e) {
-      failed++;
-      console.log(`  ✘ ${name}: ${(e as Error).message}`);
-    }
-  };
+  const { check, summary } = checkList();
+
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-vsix-'));
   const vsix = path.join(base, 'bpmn-resource-api.vsix');
   const ext = path.join(base, 'installed');
@@ -46,18 +36,8 @@ async function main(): Promise<number> {
   await check('the CLI inside the .vsix serves the example, /docs included', async () => {
     const cli = path.join(ext, 'extension', 'dist', 'cli.js');
     // Run from a folder without node_modules above it, so that nothing outside the .vsix can be loaded.
-    const child = spawn(process.execPath, [cli, 'serve', path.join(EXAMPLE, 'application.bpmn'), '--port', '0', '--data-dir', path.join(base, 'data')], { cwd: base, stdio: ['ignore', 'pipe', 'pipe'] });
+    const { child, url } = await spawnServe([path.join(EXAMPLE, 'application.bpmn'), '--port', '0', '--data-dir', path.join(base, 'data')], { cli, cwd: base });
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout!.on('data', (d: Buffer) => {
-          out += d.toString();
-          const m = /listening on (\S+)/.exec(out);
-          if (m) resolve(m[1]);
-        });
-        child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-        child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
-      });
       for (const [p, min] of [['/docs/', 500], ['/docs/static/swagger-ui-bundle.js', 1_000_000], ['/docs/static/swagger-ui.css', 100_000], ['/docs/json', 1000]] as const) {
         const res = await fetch(url + p);
         const body = await res.arrayBuffer();
@@ -67,8 +47,7 @@ async function main(): Promise<number> {
       child.kill('SIGTERM');
     }
   });
-  console.log(`${passed} passed, ${failed} failed`);
-  return failed ? 1 : 0;
+  return summary();
 }
 
 runMain(main);

@@ -1,26 +1,13 @@
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EXAMPLE, FIXTURES, ROOT } from '../helpers';
+import { EXAMPLE, FIXTURES, spawnServe } from '../helpers';
 import { FacadeHarness } from './harness';
 
-/** Runs `serve` as its own process and resolves with its URL once it prints `listening on`. */
 function spawnServer(dataDir: string, bpmn = path.join(EXAMPLE, 'application.bpmn')): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'bpmn-resource-api.js'), 'serve', bpmn, '--port', '0', '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1] });
-    });
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => reject(new Error(`server exited (${code}) before listening: ${out}`)));
-  });
+  return spawnServe([bpmn, '--port', '0', '--data-dir', dataDir]);
 }
 
 async function call(url: string, method: string, body?: unknown): Promise<{ status: number; body: any }> {
