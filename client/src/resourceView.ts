@@ -1,28 +1,10 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+// The answer of the server's `bpmnResourceApi/resourceTree`, in its own types (type-only: nothing of the server is bundled here).
+import type { ResourceViewNode as ResourceNode, ResourceViewProcess as ProcessNode } from '../../server/src/lsp/features/resourceView';
 
-/** The answer of the server's `bpmnResourceApi/resourceTree` (server/src/lsp/features/resourceView.ts). */
-interface LspLocation {
-  uri: string;
-  range: { start: { line: number; character: number }; end: { line: number; character: number } };
-}
-export interface ResourceNode {
-  name: string;
-  uri: string;
-  collectionUri?: string;
-  multiplicity: string;
-  methods: string[];
-  collectionMethods?: string[];
-  classLocation?: LspLocation;
-  activities: Array<{ id: string; name: string | null; location: LspLocation }>;
-  children: ResourceNode[];
-}
-export interface ProcessNode {
-  name: string;
-  id: string;
-  location: LspLocation;
-  root: ResourceNode;
-}
+export type { ResourceNode, ProcessNode };
+type LspLocation = ResourceNode['activities'][number]['location'];
 
 export type ViewItem =
   | { kind: 'process'; process: ProcessNode }

@@ -62,37 +62,23 @@ export async function buildFacade(options: FacadeOptions): Promise<FastifyInstan
   app.setNotFoundHandler((req, reply) => sendProblem(reply, 404, `no resource at ${req.url}`));
 
   if (options.docs !== false) {
-    const plugins = loadDocsPlugins();
-    if (plugins) {
-      await app.register(plugins.swagger, { mode: 'static', specification: { document: openapi } });
-      // In the bundled CLI (the .vsix) the page's files sit beside cli.js (scripts/bundle.js copies them).
-      const bundled = path.join(__dirname, 'swagger-ui');
-      const files = fs.existsSync(path.join(bundled, 'swagger-ui-bundle.js'))
-        ? { baseDir: bundled, logo: { type: 'image/svg+xml', content: fs.readFileSync(path.join(bundled, 'logo.svg')) } }
-        : {};
-      // deepLinking: the editor opens a resource's section as /docs#/<Resource>.
-      // The page's "Try it out" goes to the server `../` relative to /docs/json: this server's root, also when
-      // a proxy puts the API under a path (code-server's /proxy/PORT/, where the editor opens the docs).
-      await app.register(plugins.swaggerUi, {
-        routePrefix: '/docs',
-        uiConfig: { deepLinking: true },
-        transformSpecification: (spec: Record<string, unknown>) => ({ ...spec, servers: [{ url: '../', description: 'this server' }] }),
-        ...files,
-      });
-    } else {
-      // An installation without the docs plugins (they are optional at run time).
-      app.get('/docs', async (_req, reply) => sendProblem(reply, 404, 'interactive docs are not installed here; the OpenAPI document is at /openapi.json'));
-    }
+    // Loaded only when docs are served (not by check or routes); bundled into the .vsix's cli.js.
+    await app.register(require('@fastify/swagger'), { mode: 'static', specification: { document: openapi } });
+    // In the bundled CLI (the .vsix) the page's files sit beside cli.js (scripts/bundle.js copies them).
+    const bundled = path.join(__dirname, 'swagger-ui');
+    const files = fs.existsSync(path.join(bundled, 'swagger-ui-bundle.js'))
+      ? { baseDir: bundled, logo: { type: 'image/svg+xml', content: fs.readFileSync(path.join(bundled, 'logo.svg')) } }
+      : {};
+    // deepLinking: the editor opens a resource's section as /docs#/<Resource>.
+    // The page's "Try it out" goes to the server `../` relative to /docs/json: this server's root, also when
+    // a proxy puts the API under a path (code-server's /proxy/PORT/, where the editor opens the docs).
+    await app.register(require('@fastify/swagger-ui'), {
+      routePrefix: '/docs',
+      uiConfig: { deepLinking: true },
+      transformSpecification: (spec: Record<string, unknown>) => ({ ...spec, servers: [{ url: '../', description: 'this server' }] }),
+      ...files,
+    });
   }
   app.addHook('onClose', async () => engine.close());
   return app;
-}
-
-function loadDocsPlugins(): { swagger: any; swaggerUi: any } | undefined {
-  try {
-    return { swagger: require('@fastify/swagger'), swaggerUi: require('@fastify/swagger-ui') };
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return undefined;
-    throw e;
-  }
 }

@@ -35,6 +35,16 @@ export function activitiesByResource(an: BpmnAnalysis): Map<Resource, BpmnActivi
   return out;
 }
 
+/** What is served of one resource below a process's root: its multiplicity and the methods of an item and of its collection. */
+export function servedFacts(r: Resource, root: Resource, linked: boolean): { multiplicity: string; methods: Method[]; collectionMethods?: Method[] } {
+  const facts = { isRoot: r === root, linked };
+  return {
+    multiplicity: r === root ? '0..*' : multiplicityText(r.lower, r.upper),
+    methods: itemMethods(facts),
+    ...(r.collectionUri ? { collectionMethods: collectionMethods(facts) } : {}),
+  };
+}
+
 /** Resources served for a process: its resource and the subtree below it, parents first. */
 export function subtree(root: Resource): Resource[] {
   const out: Resource[] = [root];
@@ -53,19 +63,18 @@ export function routeTable(an: BpmnAnalysis): RouteEntry[] {
       if (seen.has(r)) continue;
       seen.add(r);
       const linked = acts.get(r) ?? [];
-      const facts = { isRoot: r === root, linked: linked.length > 0 };
-      const methods = itemMethods(facts);
+      const served = servedFacts(r, root, linked.length > 0);
       const row: RouteEntry = {
         resource: r.name,
         uri: r.uri,
-        multiplicity: r === root ? '0..*' : multiplicityText(r.lower, r.upper),
+        multiplicity: served.multiplicity,
         parent: r === root ? null : r.parent?.name ?? null,
         activities: linked.map((a) => ({ id: a.id, name: a.name ?? null, process: a.process.id })),
-        methods,
+        methods: served.methods,
       };
       if (r.collectionUri) {
         row.collectionUri = r.collectionUri;
-        row.collectionMethods = collectionMethods(facts);
+        row.collectionMethods = served.collectionMethods;
       }
       rows.push(row);
     }

@@ -1,8 +1,7 @@
 import type { Location } from 'vscode-languageserver';
-import { collectionMethods, itemMethods, type Method } from '../../core/resources/methods';
-import { activitiesByResource } from '../../core/resources/routes';
+import type { Method } from '../../core/resources/methods';
+import { activitiesByResource, servedFacts } from '../../core/resources/routes';
 import type { Resource } from '../../core/resources/tree';
-import { multiplicityText } from '../../core/uml/model';
 import type { AnalyzedBpmn } from './types';
 
 /**
@@ -47,13 +46,11 @@ export function resourceTree(docs: AnalyzedBpmn[]): ResourceViewProcess[] {
     const linked = activitiesByResource(an);
     const node = (r: Resource, root: Resource): ResourceViewNode => {
       const acts = linked.get(r) ?? [];
-      const facts = { isRoot: r === root, linked: acts.length > 0 };
       return {
         name: r.name,
         uri: r.uri,
-        ...(r.collectionUri ? { collectionUri: r.collectionUri, collectionMethods: collectionMethods(facts) } : {}),
-        multiplicity: r === root ? '0..*' : multiplicityText(r.lower, r.upper),
-        methods: itemMethods(facts),
+        ...(r.collectionUri ? { collectionUri: r.collectionUri } : {}),
+        ...servedFacts(r, root, acts.length > 0),
         ...(doc.model ? { classLocation: { uri: doc.model.uri, range: doc.model.index.range(r.cls.nameSpan) } } : {}),
         activities: acts.map((a) => ({ id: a.id, name: a.name ?? null, location: { uri: doc.uri, range: doc.index.range(a.span) } })),
         children: r.children.map((c) => node(c, root)),
