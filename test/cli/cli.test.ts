@@ -45,8 +45,15 @@ describe('CLI (the built command, run as a process)', () => {
   it('check: unsupported-encoding is a rule like the others: reported at the declaration, and "off" in the config silences it', () => {
     const dir = tempCopy();
     const file = path.join(dir, 'application.bpmn');
-    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('encoding="UTF-8"', 'encoding="EBCDIC-CP-US"'));
-    assert.match(run(['check', file]).stdout, /application\.bpmn:1:1: warning unsupported-encoding: Encoding 'EBCDIC-CP-US' is not supported/);
+    const text = fs.readFileSync(file, 'utf8').replace('encoding="UTF-8"', 'encoding="EBCDIC-CP-US"');
+    fs.writeFileSync(file, text);
+    // at the encoding's name, as the language server reports it (one loader for both)
+    const column = text.indexOf('EBCDIC-CP-US') + 1;
+    assert.match(run(['check', file]).stdout, new RegExp(`application\\.bpmn:1:${column}: warning unsupported-encoding: Encoding 'EBCDIC-CP-US' is not supported`));
+    // the model file is read the same way
+    const model = path.join(dir, 'resources.uml');
+    fs.writeFileSync(model, fs.readFileSync(model, 'utf8').replace(/encoding="UTF-8"/i, 'encoding="EBCDIC-CP-US"'));
+    assert.match(run(['check', file]).stdout, /resources\.uml:1:\d+: warning unsupported-encoding: Encoding 'EBCDIC-CP-US' is not supported/);
     fs.writeFileSync(path.join(dir, 'bpmn-resource-api.json'), JSON.stringify({ model: 'resources.uml', rules: { 'unsupported-encoding': 'off' } }));
     assert.match(run(['check', file]).stdout, /^0 errors, 0 warnings in 2 files$/m);
   });
@@ -175,6 +182,23 @@ describe('CLI (the built command, run as a process)', () => {
     for (const heavy of ['fastify', 'bpmn-engine', 'jexl', 'feelin', 'ajv']) {
       assert.ok(!loaded.some((m) => m.includes(`node_modules/${heavy}/`)), `${heavy} is not loaded by check`);
     }
+  });
+
+  it('serve refuses a BPMN file with errors and a model with errors, naming the file and the first error (exit 2)', () => {
+    const dir = tempCopy();
+    const bpmn = path.join(dir, 'application.bpmn');
+    const model = path.join(dir, 'resources.uml');
+    const modelText = fs.readFileSync(model, 'utf8');
+    fs.writeFileSync(model, modelText.replace('<packagedElement xmi:type="uml:Class" xmi:id="_Approval" name="Approval">', '<packagedElement xmi:type="uml:Class" xmi:id="_Note1" name="Note"/><packagedElement xmi:type="uml:Class" xmi:id="_Note2" name="Note"/>\n  $&'));
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-refuse-'));
+    let r = run(['serve', bpmn, '--port', '0', '--data-dir', dataDir]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /resources\.uml has 1 error \(run 'check' for all\): duplicate-class: /);
+    fs.writeFileSync(model, modelText);
+    fs.writeFileSync(bpmn, fs.readFileSync(bpmn, 'utf8').replace('<linkedResource name="Approval" />', '<linkedResource name="Aproval" />'));
+    r = run(['serve', bpmn, '--port', '0', '--data-dir', dataDir]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /application\.bpmn has 1 error \(run 'check' for all\): unknown-resource: /);
   });
 
   it('serve --log-requests prints one line per answered request (the editor shows them in its output)', async function () {

@@ -1,13 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { checkModel, diagnosticsOf, withRanges, type RangedDiagnostic } from '../core/check';
+import { diagnosticsOf, withRanges, type RangedDiagnostic } from '../core/check';
 import { routeTable, type RouteEntry } from '../core/resources/routes';
 import { httpRequests, type HttpDialect } from '../core/resources/httpRequests';
 import { multiplicityText } from '../core/uml/model';
 import { collectFiles, UsageError } from '../node/files';
 import { ENGINES } from '../facade/engineTypes';
-import { loadModel, loadProject, BpmnNeighbours, projectSettings, requireModel } from '../node/project';
+import { loadModel, loadProject, BpmnNeighbours, modelDiagnostics, requireModel } from '../node/project';
 import { toSarif, type FileDiagnostic } from './sarif';
 import { packageVersion } from '../node/version';
 
@@ -68,14 +68,13 @@ function cmdCheck(args: string[], io: Io): number {
   const configProblems = new Set<string>();
   for (const file of bpmn) {
     const p = loadProject(file, values.model as string | undefined, around, engine);
-    for (const problem of p.configProblems) configProblems.add(problem);
+    for (const problem of p.settings.problems) configProblems.add(problem);
     if (p.model) modelFiles.add(p.model.file);
     const diagnostics = diagnosticsOf({ ...p.analysis, modelLabel: p.model ? rel(p.model.file) : p.analysis.modelLabel });
     push(file, withRanges(p.text, diagnostics));
   }
   for (const file of modelFiles) {
-    const m = loadModel(file);
-    push(file, withRanges(m.text, checkModel(m.model, m.tree, { levels: projectSettings(file).levels })));
+    push(file, withRanges(loadModel(file).text, modelDiagnostics(file)));
   }
   for (const problem of configProblems) io.err(`warning: ${problem}`);
   const errors = results.filter((r) => r.severity === 'error').length;

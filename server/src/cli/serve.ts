@@ -59,7 +59,7 @@ export async function cmdServe(args: string[], io: Io): Promise<number> {
   }
   io.out(`listening on ${running.url}`);
   for (const w of running.warnings) io.err(`warning: ${w}`);
-  io.out(`  ${running.api.process.name ?? running.api.process.id}: ${running.api.root.resource.collectionUri} · OpenAPI ${running.url}/openapi.json · docs ${running.url}/docs`);
+  io.out(`  ${running.api.process.name ?? running.api.process.id}: ${running.api.root.resource.collectionUri} · OpenAPI ${running.url}/openapi.json · docs ${running.url}/docs/`);
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);

@@ -1,8 +1,9 @@
 import * as path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { diagnosticsOf } from '../core/check';
+import type { CoreDiagnostic } from '../core/diagnostics';
 import { collectFiles, findConfig, UsageError } from '../node/files';
-import { loadProject, BpmnNeighbours, requireModel, type LoadedProject } from '../node/project';
+import { loadProject, BpmnNeighbours, modelDiagnostics, requireModel, type LoadedProject } from '../node/project';
 import { buildApi, type ApiModel } from './api';
 import { buildFacade } from './app';
 import { chooseEngine, createEngine } from './engines';
@@ -61,14 +62,20 @@ export function loadApi(inputs: string | string[], model?: string, engine?: stri
   const around = new BpmnNeighbours(bpmn);
   const projects = bpmn.map((f) => loadProject(f, model, around, engine));
   const warnings: string[] = [];
-  for (const p of projects) {
-    requireModel(p);
-    const diagnostics = diagnosticsOf(p.analysis);
+  const refuse = (file: string, diagnostics: CoreDiagnostic[]) => {
     const errors = diagnostics.filter((d) => d.severity === 'error');
     if (errors.length) {
-      throw new UsageError(`${p.bpmnFile} has ${errors.length} error${errors.length === 1 ? '' : 's'} (run 'check' for all): ${errors[0].code}: ${errors[0].message}`);
+      throw new UsageError(`${file} has ${errors.length} error${errors.length === 1 ? '' : 's'} (run 'check' for all): ${errors[0].code}: ${errors[0].message}`);
     }
-    warnings.push(...diagnostics.filter((d) => d.severity === 'warning').map((d) => `${path.basename(p.bpmnFile)}: ${d.code}: ${d.message}`));
+    warnings.push(...diagnostics.filter((d) => d.severity === 'warning').map((d) => `${path.basename(file)}: ${d.code}: ${d.message}`));
+  };
+  const models = new Set<string>();
+  for (const p of projects) {
+    const model = requireModel(p);
+    refuse(p.bpmnFile, diagnosticsOf(p.analysis));
+    // The model's own errors (a class twice, two parents, a cycle) make the routes wrong as much as the BPMN file's.
+    if (!models.has(model.file)) refuse(model.file, modelDiagnostics(model.file));
+    models.add(model.file);
   }
   return { api: buildApi(projects.map((p) => p.analysis)), projects, warnings };
 }

@@ -1,18 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { analyze } from '../core/analysis';
 import type { BpmnDocument } from '../core/bpmn/model';
 import { readBpmn } from '../core/bpmn/reader';
-import { checkModel, diagnosticsOf } from '../core/check';
+import { diagnosticsOf } from '../core/check';
 import type { CoreDiagnostic } from '../core/diagnostics';
-import { buildResourceTree, type ResourceTree } from '../core/resources/tree';
+import type { ResourceTree } from '../core/resources/tree';
 import type { UmlModel } from '../core/uml/model';
-import { readUml } from '../core/uml/reader';
 import { LineIndex } from '../core/xml/positions';
-import { decodeXml, unsupportedDeclaredEncoding } from '../core/xml/decode';
-import { projectSettings, type ProjectSettings } from '../node/project';
-import { findModel, isBpmnFile, isModelFile } from '../node/files';
+import { decodeXml } from '../core/xml/decode';
+import { ProjectLoader, type BpmnSurroundings, type LoadedModel as ProjectModel } from '../node/project';
+import { isBpmnFile, isModelFile } from '../node/files';
 import type { AnalyzedBpmn, ModelSource } from './features/types';
 
 export interface OpenText {
@@ -39,10 +37,6 @@ export function pathToUri(p: string): string {
   return pathToFileURL(p).toString();
 }
 
-/**
- * The server's view of the workspace: open buffers win over files on disk; models and the model each
- * BPMN file uses are cached and dropped when a watched file or an open model changes.
- */
 interface CallFacts {
   ids: string[];
   /** kept only when the file has a call activity (rules need its call sites) */
@@ -54,20 +48,28 @@ function callFactsOf(doc: BpmnDocument): CallFacts {
   return { ids: doc.processes.map((p) => p.id), ...(calls ? { doc } : {}) };
 }
 
+/**
+ * The server's view of the workspace, on the project loader that the CLI uses (node/project.ts): its
+ * text source puts open buffers over the files on disk. Analyses are cached per document version;
+ * models, model choices and settings until a watched file or an open model changes.
+ */
 export class Workspace {
   folders: string[] = [];
   /** `bpmnResourceApi.model`, relative to the first workspace folder */
   modelSetting: string | undefined;
   private readonly open = new Map<string, OpenText>();
-  private readonly models = new Map<string, LoadedModel>();
-  private readonly modelFor = new Map<string, string | undefined>();
+  private readonly loader = new ProjectLoader({
+    source: { read: (file) => this.open.get(pathToUri(file))?.text ?? readDisk(file) },
+    cacheChoices: true,
+    tolerant: true,
+  });
+  /** positions of each loaded model's text (the loader's model objects live until the model changes) */
+  private readonly modelViews = new WeakMap<ProjectModel, LoadedModel>();
   private readonly analyzed = new Map<string, AnalyzedBpmn>();
   private bpmnFiles: string[] | undefined;
   /** BPMN files on disk as far as calls need them: their process ids, and the document when it calls (cleared when the file changes) */
   private readonly callFactsOnDisk = new Map<string, CallFacts>();
-  /** bpmn-resource-api.json's `rules` and `engine.type` for a file, by URI (cleared with the model choice) */
-  private readonly configs = new Map<string, ProjectSettings>();
-  /** told once per config problem (an unknown rule or level) */
+  /** told once per config problem (an unknown rule or level, a broken config file) */
   onConfigProblem: (message: string) => void = () => undefined;
   private readonly toldProblems = new Set<string>();
 
@@ -98,10 +100,7 @@ export class Workspace {
   /** A watched file changed on disk (model, config or BPMN). */
   fileChanged(uri: string): void {
     if (isModelFile(uri)) this.invalidateModel(uri);
-    if (uri.endsWith('bpmn-resource-api.json') || isModelFile(uri)) {
-      this.modelFor.clear();
-      this.configs.clear();
-    }
+    if (uri.endsWith('bpmn-resource-api.json') || isModelFile(uri)) this.loader.forgetChoices();
     if (isBpmnFile(uri)) {
       this.bpmnFiles = undefined;
       this.callFactsOnDisk.delete(uri);
@@ -110,51 +109,44 @@ export class Workspace {
   }
 
   settingsChanged(): void {
-    this.modelFor.clear();
-    this.configs.clear();
+    this.loader.forgetChoices();
     this.analyzed.clear();
   }
 
   private invalidateModel(uri: string): void {
-    this.models.delete(uri);
+    const file = uriToPath(uri);
+    if (file) this.loader.forgetModel(file);
     this.analyzed.clear();
+  }
+
+  /** The editor's `bpmnResourceApi.model` for a BPMN file: relative to the workspace folder holding it (multi-root), else the first; ignored when it names no file. */
+  private explicitModel(file: string): string | undefined {
+    if (!this.modelSetting) return undefined;
+    const folder = this.folders.find((f) => file.startsWith(f + path.sep)) ?? this.folders[0] ?? path.dirname(file);
+    const explicit = path.resolve(folder, this.modelSetting);
+    return fs.existsSync(explicit) ? explicit : undefined;
   }
 
   /** The model a BPMN document uses: setting, config file, or the single model beside it. */
   modelUriFor(bpmnUri: string): string | undefined {
-    if (this.modelFor.has(bpmnUri)) return this.modelFor.get(bpmnUri);
-    let result: string | undefined;
     const file = uriToPath(bpmnUri);
-    if (file) {
-      try {
-        // Relative to the workspace folder holding this file (multi-root workspaces), else the first one.
-        const folder = this.folders.find((f) => file.startsWith(f + path.sep)) ?? this.folders[0] ?? path.dirname(file);
-        const explicit = this.modelSetting ? path.resolve(folder, this.modelSetting) : undefined;
-        const loc = findModel(file, explicit && fs.existsSync(explicit) ? explicit : undefined);
-        result = loc.file ? pathToUri(loc.file) : undefined;
-      } catch {
-        result = undefined; // a broken config file: reported as model-not-found on the BPMN file
-      }
-    }
-    this.modelFor.set(bpmnUri, result);
-    return result;
+    const found = file ? this.loader.locate(file, this.explicitModel(file)).file : undefined;
+    return found ? pathToUri(found) : undefined;
   }
 
   loadModel(uri: string): LoadedModel | undefined {
-    const cached = this.models.get(uri);
-    if (cached) return cached;
-    let text: string;
-    const open = this.open.get(uri);
-    if (open) text = open.text;
-    else {
-      const p = uriToPath(uri);
-      if (!p || !fs.existsSync(p)) return undefined;
-      text = decodeXml(fs.readFileSync(p)).text;
+    const file = uriToPath(uri);
+    const m = file ? this.loader.model(file) : undefined;
+    return m ? this.viewOf(m) : undefined;
+  }
+
+  private viewOf(m: ProjectModel): LoadedModel {
+    let view = this.modelViews.get(m);
+    if (!view) {
+      view = { source: { uri: pathToUri(m.file), text: m.text, index: new LineIndex(m.text) }, model: m.model, tree: m.tree };
+      this.modelViews.set(m, view);
     }
-    const model = readUml(text);
-    const loaded = { source: { uri, text, index: new LineIndex(text) }, model, tree: buildResourceTree(model) };
-    this.models.set(uri, loaded);
-    return loaded;
+    return view;
   }
 
   /** The analysis of an open BPMN document (cached per version), or of a BPMN file on disk. */
@@ -162,42 +154,28 @@ export class Workspace {
     const open = this.open.get(uri);
     const cached = this.analyzed.get(uri);
     if (cached && (!open || cached.version === open.version)) return cached;
-    let text: string;
-    let version = -1;
-    if (open) {
-      text = open.text;
-      version = open.version;
-    } else {
-      const p = uriToPath(uri);
-      if (!p || !fs.existsSync(p)) return undefined;
-      text = decodeXml(fs.readFileSync(p)).text;
-    }
-    const modelUri = this.modelUriFor(uri);
-    const loaded = modelUri ? this.loadModel(modelUri) : undefined;
-    const doc = readBpmn(text);
-    const config = this.configFor(uri);
-    const options = { modelLabel: modelUri ? path.basename(uriToPath(modelUri) ?? modelUri) : undefined, tree: loaded?.tree, ruleLevels: config.levels, engine: config.engine, unsupportedEncoding: unsupportedDeclaredEncoding(text) };
-    let analysis = analyze(doc, loaded?.model, options);
-    // Other files matter only when this one calls out of itself, or its process is linked to a child
-    // resource (then a caller elsewhere makes it legitimate): the common case reads nothing more.
-    const called = [...analysis.processResource.values()].some((r) => r.parent);
-    if (called || this.callsOutside(doc)) {
-      const around = this.callFacts(uri);
-      const callers = around.flatMap((f) => (f.doc ? [f.doc] : []));
-      analysis = analyze(doc, loaded?.model, {
-        ...options,
-        knownProcessIds: new Set([...doc.processes.map((p) => p.id), ...around.flatMap((f) => f.ids)]),
-        workspace: callers.length ? [doc, ...callers] : undefined,
-      });
-    }
-    const result: AnalyzedBpmn = { uri, version, text, index: new LineIndex(text), analysis, model: loaded?.source };
+    const file = uriToPath(uri);
+    const text = open ? open.text : file ? readDisk(file) : undefined;
+    if (text === undefined) return undefined;
+    const surroundings: BpmnSurroundings = {
+      around: () => {
+        const facts = this.callFacts(uri);
+        return { processIds: facts.flatMap((f) => f.ids), callers: facts.flatMap((f) => (f.doc ? [f.doc] : [])) };
+      },
+    };
+    const p = this.loader.analyze(file, text, { explicitModel: file ? this.explicitModel(file) : undefined, surroundings });
+    this.tell(p.settings.problems);
+    const result: AnalyzedBpmn = { uri, version: open ? open.version : -1, text, index: new LineIndex(text), analysis: p.analysis, model: p.model ? this.viewOf(p.model).source : undefined };
     this.analyzed.set(uri, result);
     return result;
   }
 
-  private callsOutside(doc: BpmnDocument): boolean {
-    const local = new Set(doc.processes.map((p) => p.id));
-    return doc.processes.some((p) => p.activities.some((a) => a.calledElement !== undefined && !local.has(a.calledElement)));
+  private tell(problems: string[]): void {
+    for (const p of problems) {
+      if (this.toldProblems.has(p)) continue;
+      this.toldProblems.add(p);
+      this.onConfigProblem(p);
+    }
   }
 
   /** Process ids and calling documents of every other BPMN file of the workspace (open buffers over disk). */
@@ -216,7 +194,8 @@ export class Workspace {
       if (!facts) {
         const p = uriToPath(uri);
         try {
-          facts = p ? callFactsOf(readBpmn(decodeXml(fs.readFileSync(p)).text)) : { ids: [] };
+          const text = p ? readDisk(p) : undefined;
+          facts = text !== undefined ? callFactsOf(readBpmn(text)) : { ids: [] };
         } catch {
           facts = { ids: [] }; // unreadable: defines nothing
         }
@@ -232,35 +211,12 @@ export class Workspace {
   }
 
   modelDiagnostics(uri: string): { diagnostics: CoreDiagnostic[]; index: LineIndex } | undefined {
-    const m = this.loadModel(uri);
-    if (!m) return undefined;
-    const diagnostics = checkModel(m.model, m.tree, { levels: this.configFor(uri).levels, unsupportedEncoding: unsupportedDeclaredEncoding(m.source.text) });
-    return { diagnostics, index: m.source.index };
-  }
-
-  /** The project settings governing a file: rule levels and the engine (bpmn-resource-api.json), as the CLI reads them. */
-  private configFor(uri: string): ProjectSettings {
-    const cached = this.configs.get(uri);
-    if (cached) return cached;
     const file = uriToPath(uri);
-    let result: ProjectSettings = { levels: new Map(), problems: [] };
-    if (file) {
-      try {
-        result = projectSettings(file);
-        for (const p of result.problems) {
-          if (this.toldProblems.has(p)) continue;
-          this.toldProblems.add(p);
-          this.onConfigProblem(p);
-        }
-      } catch (e) {
-        // A broken bpmn-resource-api.json: the model lookup reports it; the rules keep their defaults.
-        this.onConfigProblem((e as Error).message);
-      }
-    }
-    this.configs.set(uri, result);
-    return result;
+    const r = file ? this.loader.modelDiagnostics(file) : undefined;
+    if (!r) return undefined;
+    this.tell(this.loader.settings(file!).problems);
+    return { diagnostics: r.diagnostics, index: this.viewOf(r.model).source.index };
   }
-
 
   /** Every model file of the workspace folders, for the model-not-found quick fix. */
   allModelUris(): string[] {
@@ -306,3 +262,9 @@ export class Workspace {
   }
 }
 
+
+/** A file on disk, decoded per its XML declaration; undefined when there is no such file. */
+function readDisk(file: string): string | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  return decodeXml(fs.readFileSync(file)).text;
+}
