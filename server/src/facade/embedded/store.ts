@@ -37,6 +37,9 @@ export class InstanceStore {
   readonly dir: string;
   private readonly keys = new Set<string>();
   private sorted: string[] | undefined;
+  /** the folder fsync running now, and the one that waits for it (see syncDir) */
+  private dirSync: Promise<void> | undefined;
+  private nextDirSync: Promise<void> | undefined;
 
   constructor(dataDir: string) {
     this.dir = path.join(dataDir, 'instances');
@@ -117,7 +120,29 @@ export class InstanceStore {
     return path.join(this.dir, fileNameOf(key));
   }
 
-  private async syncDir(): Promise<void> {
+  /**
+   * Makes the folder's entries (renames, removals) durable. Group commit: writers that arrive while a
+   * folder fsync runs share the next one, which starts after it (so it covers their renames); one fsync
+   * serves every concurrent write instead of one each.
+   */
+  private syncDir(): Promise<void> {
+    if (!this.dirSync) {
+      this.dirSync = this.fsyncDir().finally(() => {
+        this.dirSync = undefined;
+      });
+      return this.dirSync;
+    }
+    if (!this.nextDirSync) {
+      const after = () => {
+        this.nextDirSync = undefined;
+        return this.syncDir();
+      };
+      this.nextDirSync = this.dirSync.then(after, after);
+    }
+    return this.nextDirSync;
+  }
+
+  private async fsyncDir(): Promise<void> {
     const fh = await fsp.open(this.dir, 'r');
     try {
       await fh.sync();

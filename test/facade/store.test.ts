@@ -1,0 +1,66 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileNameOf, InstanceStore, type StoredInstance } from '../../server/src/facade/embedded/store';
+
+function record(key: string): StoredInstance {
+  return { businessKey: key, processId: 'P', state: 'active', startedAt: new Date(0).toISOString(), version: 1, waiting: [], data: {}, variables: {}, locals: {}, calls: {}, engineState: null, timers: [] };
+}
+
+describe('instance store (embedded engine): durable writes with a group-committed folder fsync', () => {
+  it('every acknowledged write was renamed into the folder before a folder fsync began, and concurrent writes share fsyncs', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-store-'));
+    const store = new InstanceStore(dir);
+    await store.init();
+    // Watch the folder fsyncs (the real ones run): which file names each one covered, and when it ended.
+    const proto = InstanceStore.prototype as unknown as { fsyncDir: () => Promise<void> };
+    const real = proto.fsyncDir;
+    const completed: Array<Set<string>> = [];
+    let started = 0;
+    proto.fsyncDir = async function (this: InstanceStore) {
+      started++;
+      const covered = new Set(fs.readdirSync(this.dir));
+      await real.call(this);
+      completed.push(covered);
+    };
+    try {
+      const keys = Array.from({ length: 40 }, (_, i) => `Key-${i}`);
+      await Promise.all(
+        keys.map(async (k) => {
+          await store.write(record(k));
+          // acknowledged: a folder fsync that had seen this file's name has finished
+          assert.ok(completed.some((names) => names.has(fileNameOf(k))), `${k} acknowledged before its rename was made durable`);
+        }),
+      );
+      assert.ok(started >= 1 && started < keys.length, `${started} folder fsyncs for ${keys.length} concurrent writes`);
+      // A store opened afresh (a restart) finds each of them.
+      const again = new InstanceStore(dir);
+      await again.init();
+      for (const k of keys) assert.equal((await again.read(k))?.businessKey, k);
+    } finally {
+      proto.fsyncDir = real;
+    }
+  });
+
+  it('a failing folder fsync fails the writes that waited for it, and the next write syncs again', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-store-'));
+    const store = new InstanceStore(dir);
+    await store.init();
+    const proto = InstanceStore.prototype as unknown as { fsyncDir: () => Promise<void> };
+    const real = proto.fsyncDir;
+    let fail = true;
+    proto.fsyncDir = async function (this: InstanceStore) {
+      if (fail) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+      return real.call(this);
+    };
+    try {
+      await assert.rejects(store.write(record('a')), /EIO/);
+      fail = false;
+      await store.write(record('b'));
+      assert.equal((await store.read('b'))?.businessKey, 'b');
+    } finally {
+      proto.fsyncDir = real;
+    }
+  });
+});
