@@ -38,7 +38,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   client = new LanguageClient('bpmnResourceApi', 'BPMN Resource API', serverOptions, clientOptions);
   await client.start();
 
-  const api = (localApi = new LocalApi(context, output, () => engineCredentials(context)));
+  const api = (localApi = new LocalApi(context, output, () => engineCredentials(context), (bpmn) => modelOf(client!, bpmn)));
   const tree = new ResourceTreeProvider(client, () => api.url);
   context.subscriptions.push(
     output,
@@ -143,4 +143,10 @@ async function showRoutes(context: vscode.ExtensionContext, output: vscode.Outpu
 export async function deactivate(): Promise<void> {
   await localApi?.stop();
   await client?.stop();
+}
+
+/** The model file a BPMN file uses, as the language server resolves it (its `bpmnResourceApi/modelOf` request). */
+async function modelOf(client: LanguageClient, bpmn: vscode.Uri): Promise<vscode.Uri | undefined> {
+  const uri = await client.sendRequest<string | null>('bpmnResourceApi/modelOf', { uri: bpmn.toString() });
+  return uri ? vscode.Uri.parse(uri) : undefined;
 }

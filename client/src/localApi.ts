@@ -44,6 +44,8 @@ export class LocalApi implements vscode.Disposable {
     private readonly context: vscode.ExtensionContext,
     private readonly output: vscode.OutputChannel,
     private readonly credentials: () => Promise<Record<string, string>>,
+    /** the model file a BPMN file uses, as the language server resolves it (undefined when it has none) */
+    private readonly modelOf: (bpmn: vscode.Uri) => Promise<vscode.Uri | undefined> = async () => undefined,
   ) {
     this.status = vscode.window.createStatusBarItem('bpmnResourceApi.localApi', vscode.StatusBarAlignment.Left, 10);
     this.status.name = 'BPMN Resource API: local API';
@@ -171,11 +173,15 @@ export class LocalApi implements vscode.Disposable {
 
   private async doStart(target: vscode.Uri, options: StartOptions): Promise<string | undefined> {
     const name = path.basename(target.fsPath);
-    // The editor knows the errors before the CLI does (also in unsaved text): refuse and point to them.
-    const errors = vscode.languages.getDiagnostics(target).filter((d) => d.source === SOURCE && d.severity === vscode.DiagnosticSeverity.Error);
-    if (errors.length) {
-      void this.refused(`The API of ${name} was not started: ${errors.length} error${errors.length === 1 ? '' : 's'} in the file (${errors[0].message}).`);
-      return undefined;
+    // The editor knows the errors before the CLI does (also in unsaved text, in the BPMN file and in
+    // its model): refuse and point to them.
+    const model = await this.modelOf(target).catch(() => undefined);
+    for (const file of model ? [target, model] : [target]) {
+      const errors = vscode.languages.getDiagnostics(file).filter((d) => d.source === SOURCE && d.severity === vscode.DiagnosticSeverity.Error);
+      if (errors.length) {
+        void this.refused(`The API of ${name} was not started: ${errors.length} error${errors.length === 1 ? '' : 's'} in ${path.basename(file.fsPath)} (${errors[0].message}).`);
+        return undefined;
+      }
     }
     const port = options.port ?? vscode.workspace.getConfiguration('bpmnResourceApi').get<number>('api.port', 0);
     await this.doStop();

@@ -98,4 +98,12 @@ describe('language server: the resource tree request behind the "Resource API" v
     assert.deepEqual(approval.methods, ['GET', 'HEAD', 'OPTIONS'], 'no activity linked: read-only');
     assert.deepEqual(approval.activities, []);
   });
+
+  it('bpmnResourceApi/modelOf names the model a BPMN file uses (the client checks its problems before starting the API), null when none', async () => {
+    const uri = fileUri(path.join(dir, 'application.bpmn'));
+    assert.equal(await client.request<string | null>('bpmnResourceApi/modelOf', { uri }), fileUri(path.join(dir, 'resources.uml')));
+    const alone = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-alone-'));
+    fs.copyFileSync(path.join(dir, 'application.bpmn'), path.join(alone, 'application.bpmn'));
+    assert.equal(await client.request<string | null>('bpmnResourceApi/modelOf', { uri: fileUri(path.join(alone, 'application.bpmn')) }), null);
+  });
 });

@@ -22,7 +22,7 @@ import { CONFIG_FILE, isBpmnFile, isModelFile } from '../node/files';
 import { codeActions, type ModelConfigFix } from './features/codeActions';
 import { codeLenses } from './features/codeLens';
 import { documentSymbols, workspaceSymbols } from './features/symbols';
-import { RESOURCE_TREE_REQUEST, resourceTree } from './features/resourceView';
+import { MODEL_OF_REQUEST, RESOURCE_TREE_REQUEST, resourceTree } from './features/resourceView';
 import { completions } from './features/completion';
 import { toLspDiagnostics } from './features/diagnostics';
 import { hover } from './features/hover';
@@ -369,6 +369,12 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   connection.onWorkspaceSymbol(guard('workspaceSymbol', [], (p) => uris.outgoing(workspaceSymbols(workspaceDocs(), p.query))));
 
   connection.onRequest(RESOURCE_TREE_REQUEST, guard('resourceTree', [], () => uris.outgoing(resourceTree(workspaceDocs()))));
+
+  // The model file a BPMN file uses (setting, config or discovery), so a client can look at its problems too.
+  connection.onRequest(MODEL_OF_REQUEST, guard('modelOf', null, (p: { uri: string }) => {
+    const model = ws.modelUriFor(canonicalUri(p.uri));
+    return model ? uris.toClient(model) : null;
+  }));
 
   documents.listen(connection);
   connection.listen();

@@ -131,6 +131,27 @@ describe('the extension inside VS Code (code-server 1.100.3)', () => {
     await doc.save();
   });
 
+  it('starting the API is refused while the model has an error, unsaved too (the message names the model)', async () => {
+    const model = await vscode.workspace.openTextDocument(modelUri);
+    const anchor = model.getText().indexOf('<packagedElement xmi:type="uml:Class" xmi:id="_Approval"');
+    const twice = '<packagedElement xmi:type="uml:Class" xmi:id="_Note1" name="Note"/><packagedElement xmi:type="uml:Class" xmi:id="_Note2" name="Note"/>\n  ';
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(modelUri, model.positionAt(anchor), twice);
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    await until('the duplicate-class error in the model', () => vscode.languages.getDiagnostics(modelUri).some((d) => d.code === 'duplicate-class') || undefined);
+    assert.deepEqual(vscode.languages.getDiagnostics(bpmnUri), [], 'the BPMN file itself is fine');
+    const url = await vscode.commands.executeCommand<string | undefined>('bpmnResourceApi.startApi', bpmnUri);
+    assert.equal(url, undefined);
+    assert.equal(api().localApiUrl(), undefined);
+    await screenshot('start-refused-model', '.notifications-toasts .notification-toast', { text: 'in resources.uml' });
+    await vscode.commands.executeCommand('notifications.clearAll');
+    const undo = new vscode.WorkspaceEdit();
+    undo.delete(modelUri, new vscode.Range(model.positionAt(anchor), model.positionAt(anchor + twice.length)));
+    assert.ok(await vscode.workspace.applyEdit(undo));
+    assert.ok(await model.save());
+    await until('the model without errors', () => !vscode.languages.getDiagnostics(modelUri).some((d) => d.severity === vscode.DiagnosticSeverity.Error));
+  });
+
   it('the Outline lists the process and its activities, each with its resource and URI', async () => {
     const symbols = await until('document symbols', async () => {
       const s = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', bpmnUri);

@@ -387,7 +387,19 @@ function camundaFailure(e: unknown, what: string): Error {
   return new Rest(500, `${what}: ${(e as Error).message}`, 'ProcessEngineException');
 }
 
-async function loadContract(): Promise<OpenAPIBackend> {
+/**
+ * The contract's validator, built once per test process: openapi-backend compiles the whole 7.15 document
+ * (about 12 s on these machines), which every stand-in start paid, and under load a suite's before hook
+ * ran past mocha's 20 s. It only validates, so the stand-ins can share it.
+ */
+let contract: Promise<OpenAPIBackend> | undefined;
+
+function loadContract(): Promise<OpenAPIBackend> {
+  contract ??= buildContract();
+  return contract;
+}
+
+async function buildContract(): Promise<OpenAPIBackend> {
   const doc = JSON.parse(fs.readFileSync(CONTRACT, 'utf8'));
   // contracts/README.md: VariableValueDto.value carries any JSON value although declared `type: object`.
   delete doc.components.schemas.VariableValueDto.properties.value.type;

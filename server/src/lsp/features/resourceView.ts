@@ -10,6 +10,8 @@ import type { AnalyzedBpmn } from './types';
  * resource, in the workspace's BPMN files; the tree below it as the facade serves it.
  */
 export const RESOURCE_TREE_REQUEST = 'bpmnResourceApi/resourceTree';
+/** Our request: the model file a BPMN file uses, `{ uri }` → the model's URI or null. */
+export const MODEL_OF_REQUEST = 'bpmnResourceApi/modelOf';
 
 export interface ResourceViewActivity {
   id: string;
