@@ -63,10 +63,11 @@ describe('Camunda 8 adapter (orchestration-cluster-API STAND-IN): a stateless fa
     assert.equal(patch.length, 4, patch.join(', '));
     const before = standIn.received.length;
     const put = await count(() => call(a, 'PUT', '/application/counted/decision', { accepted: true, premium: 99.5 }));
-    // The tasks (1); the accepted? gateway right after the task needs the variables to be judged (1); the
-    // completion (1); the tasks once the search no longer shows the completed one (1).
-    assert.equal(put.length, 4, put.join(', '));
-    assert.match(put[2], /^POST \/v2\/user-tasks\/\d+\/completion$/);
+    // The tasks (1); the completion (1), the accepted? gateway right after the task judged with the
+    // decision this PUT writes (its condition reads nothing else); the tasks once the search no longer
+    // shows the completed one (1).
+    assert.equal(put.length, 3, put.join(', '));
+    assert.match(put[1], /^POST \/v2\/user-tasks\/\d+\/completion$/);
     // The approval has no decision after it: the tasks, the completion, the tasks after (3).
     const approval = await count(() => call(a, 'PUT', '/application/counted/decision/approval', { approved: true }));
     assert.equal(approval.length, 4, approval.join(', ')); // + 1: nothing waits any more, so the instance's state is read
@@ -194,6 +195,33 @@ describe('Camunda 8 adapter (orchestration-cluster-API STAND-IN): the gateway ri
     assert.deepEqual(r.body.element, { id: 'Gw_accepted', name: 'accepted?' });
     assert.ok(!standIn.requests.slice(before).some((x) => /completion$/.test(x)), 'nothing was sent to complete');
     assert.deepEqual((await call(f, 'GET', '/application/n1')).body._process.waiting.map((w: { activityId: string }) => w.activityId), ['Evaluate']);
+  });
+
+  it('a condition that reads a variable the write does not set: the variables are read (one more search), then judged', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-c8-reads-'));
+    const bpmnFile = path.join(dir, 'gateway.bpmn');
+    const text = fs.readFileSync(path.join(PD, 'gateway-feel.bpmn'), 'utf8');
+    fs.writeFileSync(bpmnFile, text.replace('>=decision.accepted<', '>=decision.accepted and product = "car"<').replace('>=not(decision.accepted)<', '>=not(decision.accepted and product = "car")<'));
+    fs.copyFileSync(path.join(PD, 'resources.uml'), path.join(dir, 'resources.uml'));
+    const own = await new Camunda8StandIn({ bpmnFile }).start();
+    const g = await startFacade({ bpmnFile, engine: 'camunda8', engineUrl: own.url, port: 0, log: () => undefined });
+    try {
+      for (const [key, product, next] of [['car1', 'car', ['Approve']], ['bike1', 'bike', []]] as const) {
+        await call(g, 'POST', '/application', { businessKey: key, product });
+        const before = own.requests.length;
+        const r = await call(g, 'PUT', `/application/${key}/decision`, { accepted: true, premium: 5 });
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        const sent = own.requests.slice(before);
+        assert.deepEqual(sent.filter((x) => x === 'POST /v2/variables/search'), ['POST /v2/variables/search'], sent.join(', '));
+        // tasks, variables, completion, tasks after; + the instance's state where nothing waits any more
+        assert.equal(sent.length, next.length ? 4 : 5, sent.join(', '));
+        const process = (await call(g, 'GET', `/application/${key}`)).body._process;
+        assert.deepEqual(process.waiting.map((w: { activityId: string }) => w.activityId), next, `${product}: the branch the product decides`);
+      }
+    } finally {
+      await g.close();
+      await own.stop();
+    }
   });
 });
 

@@ -71,7 +71,12 @@ function graphOf(doc: BpmnDocument): Graph {
  * Where leaving `elementId` with `vars` would stop for want of a flow to take (or for a condition that
  * fails), or undefined when every decision on the way has a flow.
  */
-export function stuckAfter(doc: BpmnDocument, elementId: string, vars: Variables): StuckAt | undefined {
+/**
+ * With `partial`, `vars` are only those the write is about to set: a condition that reads any other
+ * throws MissingVariables (the caller reads the instance's variables and judges again); one that reads
+ * only these has the value it would have with all of them (the write's values win over the old ones).
+ */
+export function stuckAfter(doc: BpmnDocument, elementId: string, vars: Variables, options: { partial?: boolean } = {}): StuckAt | undefined {
   const g = graphOf(doc);
   const queue = [elementId];
   const seen = new Set<string>();
@@ -91,7 +96,7 @@ export function stuckAfter(doc: BpmnDocument, elementId: string, vars: Variables
         taken.push(f);
       } else {
         try {
-          if (evaluateCondition(f.condition, vars)) taken.push(f);
+          if (evaluateCondition(f.condition, vars, options)) taken.push(f);
         } catch (e) {
           if (!(e instanceof ExpressionError)) throw e;
           return { elementId: id, message: `the condition of sequence flow '${f.id}' (${f.condition}) failed: ${e.message}` };
@@ -104,10 +109,4 @@ export function stuckAfter(doc: BpmnDocument, elementId: string, vars: Variables
     for (const f of taken) if (f) queue.push(f.target);
   }
   return undefined;
-}
-
-/** Whether leaving the element meets a decision at once (a conditional flow, or an exclusive or inclusive gateway next). */
-export function decidesAfter(doc: BpmnDocument, elementId: string): boolean {
-  const g = graphOf(doc);
-  return (g.outgoing.get(elementId) ?? []).some((f) => f.condition !== undefined || DECIDING.has(g.kinds.get(f.target) ?? ''));
 }

@@ -6,9 +6,9 @@
  */
 import { evaluateFeel } from './feel';
 import { evaluateJuel } from './juel';
-import { ExpressionError, type Variables } from './types';
+import { ExpressionError, MissingVariables, type Variables } from './types';
 
-export { ExpressionError, type Variables } from './types';
+export { ExpressionError, MissingVariables, type Variables } from './types';
 export { ExecutionFacade } from './juel';
 
 export { notationOf, type Notation } from './notation';
@@ -40,19 +40,19 @@ function juelParts(text: string): Array<{ start: number; end: number; body: stri
 }
 
 /** The value of an expression, or the text itself when it holds none. */
-export function evaluateExpression(text: string, vars: Variables): unknown {
+export function evaluateExpression(text: string, vars: Variables, partial = false): unknown {
   const t = text.trim();
   if (t.startsWith('=')) return evaluateFeel(t.slice(1), vars).value;
   const parts = juelParts(text);
   if (parts.length === 0) return text;
-  if (parts.length === 1 && parts[0].start === 0 && parts[0].end === text.length) return evaluateJuel(parts[0].body, vars);
+  if (parts.length === 1 && parts[0].start === 0 && parts[0].end === text.length) return evaluateJuel(parts[0].body, vars, partial);
   if (parts.length === 1 && text.slice(0, parts[0].start).trim() === '' && text.slice(parts[0].end).trim() === '') {
-    return evaluateJuel(parts[0].body, vars);
+    return evaluateJuel(parts[0].body, vars, partial);
   }
   let out = '';
   let at = 0;
   for (const p of parts) {
-    const v = evaluateJuel(p.body, vars);
+    const v = evaluateJuel(p.body, vars, partial);
     out += text.slice(at, p.start) + (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
     at = p.end;
   }
@@ -63,15 +63,17 @@ export function evaluateExpression(text: string, vars: Variables): unknown {
  * A sequence-flow, loop or completion condition: must give a boolean, as both engines require
  * (Camunda 7: "condition expression returns non-Boolean"; Zeebe: "Expected result … to be 'BOOLEAN'").
  */
-export function evaluateCondition(text: string, vars: Variables): boolean {
+export function evaluateCondition(text: string, vars: Variables, options: { partial?: boolean } = {}): boolean {
   const t = text.trim();
   if (t.startsWith('=')) {
     const { value, missing } = evaluateFeel(t.slice(1), vars);
+    // `partial`: vars are only some of the instance's; a name FEEL did not find may be among the others.
+    if (options.partial && missing.length) throw new MissingVariables(missing);
     if (typeof value === 'boolean') return value;
     throw new ExpressionError(`expected a boolean but the FEEL expression gave ${describe(value)}${missing.length ? ` (${missing.join('; ')})` : ''}`);
   }
   if (notationOf(t) !== 'juel') throw new ExpressionError(`'${t}' is neither JUEL (\${…}) nor FEEL (=…)`);
-  const value = evaluateExpression(t, vars);
+  const value = evaluateExpression(t, vars, options.partial);
   if (typeof value === 'boolean') return value;
   throw new ExpressionError(`the condition gave ${describe(value)}, not a boolean`);
 }

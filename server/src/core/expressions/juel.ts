@@ -7,7 +7,7 @@
  * ExpressionError, never a guess.
  */
 import { Jexl } from 'jexl';
-import { ExpressionError, type Variables } from './types';
+import { ExpressionError, MissingVariables, type Variables } from './types';
 
 type Tok = { t: 'num' | 'str' | 'id' | 'op'; v: string; at: number };
 
@@ -370,7 +370,7 @@ const cache = new Map<string, { roots: Set<string>; expr: ReturnType<Jexl['compi
  * Evaluates one JUEL expression body (without `${`/`}`) against the variables. An identifier that names
  * no variable is an error, as JUEL's "Cannot resolve identifier".
  */
-export function evaluateJuel(body: string, vars: Variables): unknown {
+export function evaluateJuel(body: string, vars: Variables, partial = false): unknown {
   let entry = cache.get(body);
   if (!entry) {
     const compiled = compileJuel(body);
@@ -378,9 +378,9 @@ export function evaluateJuel(body: string, vars: Variables): unknown {
     if (cache.size > 2000) cache.clear();
     cache.set(body, entry);
   }
-  for (const r of entry.roots) {
-    if (!(r in vars)) throw new ExpressionError(`Cannot resolve identifier '${r}'`);
-  }
+  const unknown = [...entry.roots].filter((r) => !(r in vars));
+  if (unknown.length && partial) throw new MissingVariables(unknown);
+  if (unknown.length) throw new ExpressionError(`Cannot resolve identifier '${unknown[0]}'`);
   const saved = current;
   current = vars;
   try {

@@ -8,3 +8,14 @@ export class ExpressionError extends Error {
     this.name = 'ExpressionError';
   }
 }
+
+/**
+ * Judging with only some of the variables (those a write is about to set): the expression reads others,
+ * so its value is not known without them. Not an ExpressionError: the caller reads the rest and judges again.
+ */
+export class MissingVariables extends Error {
+  constructor(readonly names: string[]) {
+    super(`needs the variables ${names.join(', ')}`);
+    this.name = 'MissingVariables';
+  }
+}

@@ -14,7 +14,8 @@
  *   An incident that still arises shows in `_process.incident`.
  */
 import * as path from 'node:path';
-import { decidesAfter, stuckAfter } from '../../core/bpmn/conditionsAhead';
+import { stuckAfter, type StuckAt } from '../../core/bpmn/conditionsAhead';
+import { MissingVariables } from '../../core/expressions';
 import { KeyedMutex } from '../embedded/concurrency';
 import { optimisticUpdate, written } from '../optimistic';
 import { ServedModel, type ServedSource } from '../servedModel';
@@ -199,7 +200,7 @@ export class Camunda8Engine implements ProcessEngineAdapter {
       const name = this.served.messageName(req.messageId);
       const sub = read.subscriptions.find((s) => s.messageName === name);
       if (!sub) throw new EngineError(`the instance is not waiting for message '${name}'`, 'conflict');
-      return this.correlate(sub, snap, values, store, rootKey);
+      return this.correlate(read, sub, values, store);
     }
     const target = req.complete?.executionId ?? v?.executionId;
     const task = target ? read.tasks.get(target) : undefined;
@@ -208,9 +209,9 @@ export class Camunda8Engine implements ProcessEngineAdapter {
     const local = v?.scope === 'local' && task?.elementInstanceKey !== undefined;
     const processValues = local ? {} : values;
     const elementId = task?.elementId ?? sub?.elementId;
-    if (req.complete && elementId) this.refuseIfStuck(elementId, { ...snap.variables, ...values });
+    if (req.complete && elementId) await this.refuseIfStuck(read, elementId, values);
     if (local) await this.writes.createElementInstanceVariables({ elementInstanceKey: task!.elementInstanceKey!, variables: values, local: true });
-    if (req.complete && sub) return this.correlate(sub, snap, processValues, store, rootKey);
+    if (req.complete && sub) return this.correlate(read, sub, processValues, store);
     const inRoot = !task || task.processInstanceKey === rootKey;
     if (req.complete && task) {
       await this.writes.completeUserTask({ userTaskKey: task.userTaskKey, variables: inRoot ? { ...processValues, ...store } : processValues });
@@ -222,18 +223,36 @@ export class Camunda8Engine implements ProcessEngineAdapter {
   }
 
   /** Camunda 8 would accept the completion and raise an incident: refuse it here instead, as Camunda 7 and the embedded engine do. */
-  private refuseIfStuck(elementId: string, vars: Record<string, unknown>): void {
+  private async refuseIfStuck(read: Read, elementId: string, values: Record<string, unknown>): Promise<void> {
     const doc = this.served.docOf.get(elementId);
-    const stuck = doc ? stuckAfter(doc, elementId, vars) : undefined;
+    if (!doc) return;
+    let stuck: StuckAt | undefined;
+    if (read.waitingOnly) {
+      // After a read of where the instance waits only, judge with what this write sets: the paper's
+      // `=decision.accepted` after the decision task needs nothing more, so the PUT stays at three calls.
+      let sure = false;
+      try {
+        stuck = stuckAfter(doc, elementId, values, { partial: true });
+        sure = !stuck;
+      } catch (e) {
+        if (!(e instanceof MissingVariables)) throw e;
+      }
+      // A condition reads other variables, or the partial judgement refuses (FEEL does not report every
+      // name it did not find, e.g. one that is also a built-in's): read the instance's (one search), judge on all.
+      if (!sure) stuck = stuckAfter(doc, elementId, { ...(await this.rootVariables(read.rootKey)), ...values });
+    } else {
+      stuck = stuckAfter(doc, elementId, { ...read.snap.variables, ...values });
+    }
     if (!stuck) return;
     const name = this.served.names.get(stuck.elementId);
     throw new EngineError(`the process cannot continue at ${stuck.elementId}${name ? ` '${name}'` : ''}: ${stuck.message}`, 'rejected', { id: stuck.elementId, ...(name ? { name } : {}) });
   }
 
-  private async correlate(sub: MessageSubscription, snap: InstanceSnapshot, values: Record<string, unknown>, store: Record<string, unknown>, rootKey: string): Promise<void> {
+  private async correlate(read: Read, sub: MessageSubscription, values: Record<string, unknown>, store: Record<string, unknown>): Promise<void> {
+    const { snap, rootKey } = read;
     const inRoot = sub.processInstanceKey === rootKey;
     const name = sub.messageName ?? '';
-    if (sub.elementId) this.refuseIfStuck(sub.elementId, { ...snap.variables, ...values });
+    if (sub.elementId) await this.refuseIfStuck(read, sub.elementId, values);
     await this.writes.correlateMessage({ name, correlationKey: sub.correlationKey ?? snap.businessKey, variables: inRoot ? { ...values, ...store } : values });
     if (!inRoot) await this.setRoot(rootKey, store);
   }
@@ -282,25 +301,20 @@ export class Camunda8Engine implements ProcessEngineAdapter {
   }
 
   /**
-   * Where a running instance waits, and nothing else (one search). When a waiting element meets a decision
-   * right after it, the conditions judged before completing need the variables: then the whole instance.
+   * Where a running instance waits, and nothing else (one search). A decision right after the completed
+   * element is judged with the write's own variables, and with the instance's only when it reads others
+   * (refuseIfStuck).
    */
   private async readWaiting(businessKey: string, options: ReadOptions): Promise<Read | undefined> {
     const rootKey = this.rootKeys.get(businessKey);
     if (!rootKey) return this.read(businessKey, options);
     const [tasks, subscriptions] = await Promise.all([this.tasksOf(businessKey), this.subscriptionsFor(businessKey, options)]);
     const waiting = this.waitingOf(tasks.items, subscriptions);
-    const decides = (activityId: string) => {
-      const doc = this.served.docOf.get(activityId);
-      return !doc || decidesAfter(doc, activityId);
-    };
-    if (waiting.some((w) => decides(w.activityId))) return this.read(businessKey, options, { tasks, subscriptions });
     const snap: InstanceSnapshot = { businessKey, processId: this.o.processId, state: 'active', startedAt: '', version: 0, waiting, data: {}, variables: {} };
     return { snap, rootKey, tasks: new Map(tasks.items.map((t) => [t.userTaskKey, t])), subscriptions, waitingOnly: true };
   }
 
-  /** `seen`: the tasks and subscriptions just read (by readWaiting), not read again. */
-  private async read(businessKey: string, options: ReadOptions, seen?: { tasks: Page<UserTask>; subscriptions: MessageSubscription[] }): Promise<Read | undefined> {
+  private async read(businessKey: string, options: ReadOptions): Promise<Read | undefined> {
     let rootKey = this.rootKeys.get(businessKey);
     let known: ProcessInstance | undefined;
     if (!rootKey) {
@@ -312,8 +326,8 @@ export class Camunda8Engine implements ProcessEngineAdapter {
     }
     const [vars, tasks, subscriptions] = await Promise.all([
       this.call(() => this.reads.searchVariables({ filter: { processInstanceKey: rootKey, scopeKey: rootKey }, page: { limit: PAGE } }, noWait())),
-      known && known.state !== 'ACTIVE' ? Promise.resolve(emptyPage<UserTask>()) : seen ? Promise.resolve(seen.tasks) : this.tasksOf(businessKey),
-      known && known.state !== 'ACTIVE' ? Promise.resolve([]) : seen ? Promise.resolve(seen.subscriptions) : this.subscriptionsFor(businessKey, options),
+      known && known.state !== 'ACTIVE' ? Promise.resolve(emptyPage<UserTask>()) : this.tasksOf(businessKey),
+      known && known.state !== 'ACTIVE' ? Promise.resolve([]) : this.subscriptionsFor(businessKey, options),
     ]);
     // A task of this process under another root: the cached key is of a cancelled instance whose key was used again.
     if (tasks.items.some((t) => t.processDefinitionId === this.o.processId && t.processInstanceKey !== rootKey) && !known) {
@@ -331,6 +345,12 @@ export class Camunda8Engine implements ProcessEngineAdapter {
       read.snap = state;
     }
     return read;
+  }
+
+  /** The root instance's process variables as a full read gives them (snapshot.variables): one search. */
+  private async rootVariables(rootKey: string): Promise<Record<string, unknown>> {
+    const vars = await this.call(() => this.reads.searchVariables({ filter: { processInstanceKey: rootKey, scopeKey: rootKey }, page: { limit: PAGE } }, noWait()));
+    return splitVariables(await this.values(vars.items)).variables;
   }
 
   /** The root instance with the business key that is running or completed (cancelled ones count as deleted). */
