@@ -27,6 +27,9 @@ Promise.all([
   esbuild.build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
   esbuild.build({ ...common, entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js' }),
   esbuild.build({ ...common, entryPoints: ['server/src/cli/bin.ts'], outfile: 'dist/cli.js' }),
+  // check, routes, model and requests in one small file for bin/bpmn-resource-api.js (start-up: one file to
+  // load instead of the many of out/); serve, openapi and lsp are required lazily and never reached from it.
+  esbuild.build({ ...common, entryPoints: ['server/src/cli/index.ts'], outfile: 'dist/cli-main.js', external: ['./serve', '../lsp/server'] }),
   copySwaggerUi(),
 ]).catch((e) => {
   console.error(e);

@@ -184,6 +184,22 @@ describe('CLI (the built command, run as a process)', () => {
     }
   });
 
+  it('the bin runs check from the one-file bundle (dist/cli-main.js): it loads no module besides itself, and says the same as the compiled CLI', () => {
+    const bundle = path.join(ROOT, 'dist', 'cli-main.js');
+    assert.ok(fs.existsSync(bundle), 'npm run build bundles dist/cli-main.js');
+    const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(bundle)}).main(['check', ${JSON.stringify(path.join(EXAMPLE, 'application.bpmn'))}]).then(() => console.log(JSON.stringify(Object.keys(require.cache))))`], { encoding: 'utf8' });
+    const lines = r.stdout.trim().split('\n');
+    assert.deepEqual(JSON.parse(lines.pop()!), [bundle]);
+    assert.equal(lines.pop(), '0 errors, 0 warnings in 2 files');
+    const dir = tempCopy();
+    fs.writeFileSync(path.join(dir, 'application.bpmn'), fs.readFileSync(path.join(dir, 'application.bpmn'), 'utf8').replace('name="Approval"', 'name="Aproval"'));
+    const compiled = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path.join(ROOT, 'out', 'server', 'src', 'cli', 'index.js'))}).main(['check', 'application.bpmn', '--format', 'json']).then((c) => process.exitCode = c)`], { cwd: dir, encoding: 'utf8' });
+    const viaBin = run(['check', 'application.bpmn', '--format', 'json'], dir);
+    assert.equal(viaBin.code, 1);
+    assert.equal(compiled.status, 1);
+    assert.equal(viaBin.stdout, compiled.stdout);
+  });
+
   it('serve refuses a BPMN file with errors and a model with errors, naming the file and the first error (exit 2)', () => {
     const dir = tempCopy();
     const bpmn = path.join(dir, 'application.bpmn');
