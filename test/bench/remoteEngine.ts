@@ -30,8 +30,8 @@ export interface RemoteStandIn {
 export async function remoteEngineBench(label: string, engine: string, standIn: RemoteStandIn, direct: () => Promise<() => Promise<void>>): Promise<Record<string, unknown>> {
   const facade = await startFacade({ bpmnFile: BPMN, engine, engineUrl: standIn.url, port: 0, log: () => undefined });
   try {
-    const call = async (method: string, url: string, body?: unknown, type = 'application/json') => {
-      const r = await fetch(facade.url + url, { method, headers: body ? { 'content-type': type } : {}, body: body ? JSON.stringify(body) : undefined });
+    const call = async (method: string, url: string, body?: unknown, type = 'application/json', extra: Record<string, string> = {}) => {
+      const r = await fetch(facade.url + url, { method, headers: { ...(body ? { 'content-type': type } : {}), ...extra }, body: body ? JSON.stringify(body) : undefined });
       await r.arrayBuffer();
       if (r.status >= 400) throw new Error(`${method} ${url}: ${r.status}`);
     };
@@ -49,6 +49,12 @@ export async function remoteEngineBench(label: string, engine: string, standIn: 
     await count('PUT item (completes, 1-to-N)', () => call('PUT', `/application/bench/document/${d1}`, { description: 'x', type: 'y' }));
     await call('PUT', `/application/bench/document/${d2}`, { description: 'x', type: 'y' });
     await count('PATCH decision', () => call('PATCH', '/application/bench/decision', { premium: 1 }, 'application/merge-patch+json'));
+    await call('POST', '/application', { businessKey: 'bench2', product: 'car' });
+    for (const d of ((await (await fetch(`${facade.url}/application/bench2/document`)).json()) as { _embedded: { document: { documentId: string }[] } })._embedded.document) {
+      await call('PUT', `/application/bench2/document/${d.documentId}`, { description: 'x', type: 'y' });
+    }
+    const etag = (await fetch(`${facade.url}/application/bench2/decision`)).headers.get('etag')!;
+    await count('PUT decision with If-Match (completes)', () => call('PUT', '/application/bench2/decision', { accepted: true, premium: 2 }, 'application/json', { 'if-match': etag }));
     await count('PUT decision (completes)', () => call('PUT', '/application/bench/decision', { accepted: true, premium: 2 }));
     await count('GET decision', () => call('GET', '/application/bench/decision'));
 

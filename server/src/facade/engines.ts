@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { UsageError } from '../node/files';
 import type { LoadedProject } from '../node/project';
-import type { ApiModel } from './api';
+import { storageKey, type ApiModel } from './api';
 import { Camunda7Engine } from './camunda7/camunda7Engine';
 import type { EngineAuth } from './camunda7/restClient';
 import { EmbeddedEngine } from './embedded/embeddedEngine';
@@ -66,6 +66,11 @@ export interface EngineContext {
   maxLiveEngines?: number;
 }
 
+/** Storage keys of the resources below the root that are one per instance (no 1-to-N on their path). */
+function singularKeys(api: ApiModel): string[] {
+  return api.resources.filter((r) => !r.isRoot && r.path.every((p) => !p.many)).map((r) => storageKey(r, {}));
+}
+
 export function createEngine(choice: EngineChoice, ctx: EngineContext): ProcessEngineAdapter {
   const sources = ctx.projects.map((p) => ({ file: p.bpmnFile, text: p.text, doc: p.doc }));
   switch (choice.type) {
@@ -85,6 +90,7 @@ export function createEngine(choice: EngineChoice, ctx: EngineContext): ProcessE
         processId: ctx.api.process.id,
         sources,
         rootStorageKey: ctx.api.root.resource.name,
+        emptyKeys: singularKeys(ctx.api),
         auth: engineAuthFromEnv(),
         timeout: choice.timeout,
         deploy: choice.deploy,
@@ -102,6 +108,7 @@ export function createEngine(choice: EngineChoice, ctx: EngineContext): ProcessE
         processId: ctx.api.process.id,
         sources,
         rootStorageKey: ctx.api.root.resource.name,
+        emptyKeys: singularKeys(ctx.api),
         timeout: choice.timeout,
         consistencyWait: choice.consistencyWait,
         deploy: choice.deploy,

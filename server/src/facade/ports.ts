@@ -52,6 +52,8 @@ export interface InstanceSnapshot {
   variables: Record<string, unknown>;
   /** set when a timer moved the instance to a step it could not take; cleared by the next accepted write */
   incident?: Incident;
+  /** resources whose data this snapshot leaves out but whose stored data hash the engine confirmed (ReadOptions.ifMatch) */
+  dataHashes?: Record<string, string>;
 }
 
 export interface StartRequest {
@@ -107,6 +109,13 @@ export interface ReadOptions {
    * (throws or writes nothing) on such a snapshot, the adapter reads the whole instance and decides again.
    */
   waitingOnly?: boolean;
+  /**
+   * With waitingOnly, for a PUT with If-Match: the data hash (representation.ts `dataHash`) the client's
+   * ETag names for the storage key `key`. A remote engine may read the tasks only where its stored hash of
+   * that resource is this one, and say so in the snapshot's `dataHashes`; otherwise the refusal on the
+   * partial snapshot sends the adapter to the whole instance, as above.
+   */
+  ifMatch?: { key: string; dataHash: string };
 }
 
 export interface ProcessEngineAdapter {

@@ -86,12 +86,24 @@ describe('Camunda 7 adapter (engine-rest STAND-IN): a stateless facade', () => {
     assert.match(put[0], /^GET \/engine-rest\/task$/);
     assert.match(put[1], /^POST \/engine-rest\/task\/[^/]+\/complete$/);
     assert.match(put[2], /^GET \/engine-rest\/task$/);
-    // With If-Match the resource's data is read too (to compare the ETag): one call more.
+    // With If-Match the tasks are queried where the stored hash of the decision is the one the ETag names:
+    // the same three calls; a stale ETag finds no task and is judged on the whole instance (412).
     await call(a, 'POST', '/application', { businessKey: 'counted2', product: 'bike' });
     for (const d of (await call(a, 'GET', '/application/counted2/document')).body._embedded.document) await call(a, 'PUT', `/application/counted2/document/${d.documentId}`, { description: 'x', type: 'y' });
     const etag = (await call(a, 'GET', '/application/counted2/decision')).headers.get('etag')!;
     const guarded = await count(() => call(a, 'PUT', '/application/counted2/decision', { accepted: true, premium: 1 }, { 'if-match': etag }));
-    assert.equal(guarded.length, 4, guarded.join(', '));
+    assert.equal(guarded.length, 3, guarded.join(', '));
+    assert.match(guarded[0], /^GET \/engine-rest\/task$/);
+    // Stale: another write changed the decision after the client read it; no completion is sent.
+    await call(a, 'POST', '/application', { businessKey: 'counted3', product: 'bike' });
+    for (const d of (await call(a, 'GET', '/application/counted3/document')).body._embedded.document) await call(a, 'PUT', `/application/counted3/document/${d.documentId}`, { description: 'x', type: 'y' });
+    const old = (await call(a, 'GET', '/application/counted3/decision')).headers.get('etag')!;
+    assert.equal((await call(b, 'PATCH', '/application/counted3/decision', { premium: 7 }, patchHeaders)).status, 200);
+    const stale = await count(() => call(a, 'PUT', '/application/counted3/decision', { accepted: true, premium: 1 }, { 'if-match': old }));
+    assert.ok(!stale.some((x) => /complete$/.test(x)), stale.join(', '));
+    const r = await call(a, 'PUT', '/application/counted3/decision', { accepted: true, premium: 1 }, { 'if-match': old });
+    assert.equal(r.status, 412);
+    assert.equal((await call(a, 'GET', '/application/counted3/decision')).body.premium, 7);
     const complete = standIn.received.slice(before).find((r) => /complete$/.test(r.request))!.body as { variables: Record<string, { type: string; value: unknown; valueInfo?: object }> };
     assert.deepEqual(complete.variables.decision, {
       type: 'Object',

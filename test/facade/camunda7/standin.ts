@@ -175,6 +175,14 @@ export class Camunda7StandIn {
       const q = req.query as Record<string, string>;
       const snap = q.processInstanceBusinessKey ? await this.active(q.processInstanceBusinessKey) : undefined;
       if (!snap) return [];
+      // `processVariables`: comma-separated `name_operator_value` (the REST reference's form); only `eq`, what
+      // the adapter sends, anything else refused so that no test passes on a filter this ignores.
+      for (const c of q.processVariables ? q.processVariables.split(',') : []) {
+        const [name, op, value, ...more] = c.split('_');
+        if (more.length || value === undefined) throw new Rest(400, `processVariables: '${c}' is not name_operator_value`);
+        if (op !== 'eq') throw new Rest(400, `the stand-in supports only eq in processVariables, not ${op}`);
+        if (snap.variables[name] !== value) return [];
+      }
       return snap.waiting.filter((w) => w.kind === 'task').map((w) => this.taskDto(snap, w));
     });
     app.post(`${r}/task/:id/complete`, async (req, reply) => {

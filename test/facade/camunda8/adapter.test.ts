@@ -79,6 +79,30 @@ describe('Camunda 8 adapter (orchestration-cluster-API STAND-IN): a stateless fa
     assert.ok(create, 'the business key travels as the variable businessKey (8.8 has no businessId)');
   });
 
+  it('PUT with If-Match: one search finds the task where the stored hash is the ETag\'s (3 calls); a stale ETag is 412 and completes nothing', async () => {
+    const count = async (fn: () => Promise<unknown>) => {
+      const before = standIn.requests.length;
+      await fn();
+      return standIn.requests.slice(before);
+    };
+    for (const key of ['im1', 'im2']) {
+      await call(a, 'POST', '/application', { businessKey: key, product: 'bike' });
+      for (const d of (await call(a, 'GET', `/application/${key}/document`)).body._embedded.document) await call(a, 'PUT', `/application/${key}/document/${d.documentId}`, { description: 'x', type: 'y' });
+    }
+    const etag = (await call(a, 'GET', '/application/im1/decision')).headers.get('etag')!;
+    let status = 0;
+    const guarded = await count(async () => (status = (await call(a, 'PUT', '/application/im1/decision', { accepted: true, premium: 1 }, { 'if-match': etag })).status));
+    assert.equal(status, 200);
+    assert.equal(guarded.length, 3, guarded.join(', '));
+    assert.deepEqual(guarded.map((x) => x.replace(/\/\d{3,}\//g, '/N/')), ['POST /v2/user-tasks/search', 'POST /v2/user-tasks/N/completion', 'POST /v2/user-tasks/search']);
+    const old = (await call(a, 'GET', '/application/im2/decision')).headers.get('etag')!;
+    assert.equal((await call(b, 'PATCH', '/application/im2/decision', { premium: 7 }, patchHeaders)).status, 200);
+    const stale = await count(async () => (status = (await call(a, 'PUT', '/application/im2/decision', { accepted: true, premium: 1 }, { 'if-match': old })).status));
+    assert.equal(status, 412);
+    assert.ok(!stale.some((x) => /completion$/.test(x)), stale.join(', '));
+    assert.equal((await call(a, 'GET', '/application/im2/decision')).body.premium, 7);
+  });
+
   it('DELETE cancels the instance; the key can start again; the list leaves cancelled instances out', async () => {
     await call(a, 'POST', '/application', { businessKey: 'gone', product: 'x' });
     assert.equal((await call(b, 'DELETE', '/application/gone')).status, 204);

@@ -233,7 +233,10 @@ export class Camunda8StandIn {
       const businessKey = bk ? (JSON.parse(bk.value) as string) : undefined;
       const snap = businessKey !== undefined ? await this.visible(businessKey) : undefined;
       const hidden = businessKey !== undefined ? this.incidents.get(businessKey)?.task : undefined;
-      const items = !snap || snap.state !== 'active' ? [] : snap.waiting.filter((w) => w.kind === 'task' && w.executionId !== hidden).map((w) => this.taskResult(snap, w.executionId, w.scopeId, w.activityId));
+      // The other process-instance variable conditions (values as JSON, compared as the search does: equal).
+      const others = ((f.processInstanceVariables ?? []) as { name: string; value: string }[]).filter((v) => v.name !== 'businessKey');
+      const matches = !!snap && others.every((c) => JSON.stringify(snap.variables[c.name]) === JSON.stringify(JSON.parse(c.value)));
+      const items = !snap || snap.state !== 'active' || !matches ? [] : snap.waiting.filter((w) => w.kind === 'task' && w.executionId !== hidden).map((w) => this.taskResult(snap, w.executionId, w.scopeId, w.activityId));
       return { items, page: { totalItems: items.length } };
     });
     app.post(`${v2}/user-tasks/:key/completion`, async (req, reply) => {

@@ -13,6 +13,7 @@ import { executionFacts } from '../../core/bpmn/execution';
 import { KeyedMutex } from '../embedded/concurrency';
 import { optimisticUpdate, written } from '../optimistic';
 import { ServedModel, type ServedSource } from '../servedModel';
+import { dataHash } from '../representation';
 import {
   EngineError,
   type InstanceSnapshot,
@@ -33,6 +34,8 @@ export interface Camunda7Options {
   sources: ServedSource[];
   /** the root resource's storage key (`Application`): what a list shows of each instance */
   rootStorageKey: string;
+  /** storage keys of the singular resources below the root: their empty data's hash is stored at start (If-Match) */
+  emptyKeys?: string[];
   auth?: EngineAuth;
   timeout?: number;
   /** deploy the served files at start (duplicate filtering on) */
@@ -71,6 +74,8 @@ interface NamedVariable extends TypedValue {
 const DATA = 'resourceApi:data:';
 const STARTED = 'resourceApi:startedAt';
 const VERSION = 'resourceApi:version';
+/** the data hash of each resource (representation.ts `dataHash`), a String beside its Json: If-Match checks query it */
+const HASH = 'resourceApi:hash:';
 const ENDED_STATES = new Set(['COMPLETED', 'INTERNALLY_TERMINATED']);
 
 interface Read {
@@ -133,7 +138,7 @@ export class Camunda7Engine implements ProcessEngineAdapter {
     const key = req.businessKey;
     if (await this.exists(key)) throw new EngineError(`an instance with business key '${key}' exists`, 'conflict');
     const startedAt = new Date().toISOString();
-    const variables = typedAll({ ...req.variables, ...storeValues(req.data, 1), [STARTED]: startedAt });
+    const variables = typedAll({ ...req.variables, ...emptyHashes(this.o.emptyKeys, req.data), ...storeValues(req.data, 1), [STARTED]: startedAt });
     let id: string;
     try {
       if (req.startMessage) {
@@ -289,11 +294,17 @@ export class Camunda7Engine implements ProcessEngineAdapter {
     let tasks: TaskDto[];
     let subscriptions: EventSubscriptionDto[];
     try {
-      [tasks, subscriptions] = await Promise.all([this.tasksOf(businessKey), this.subscriptionsFor(businessKey, rootId, options)]);
+      // With If-Match: only the tasks of an instance whose stored hash of the resource is the ETag's, so
+      // one call both finds the task and checks the ETag; none found is judged again on the whole instance.
+      // (The query's `name_eq_value` form: a storage key with `_` or `,` cannot be named in it.)
+      const m = options.ifMatch && !/[_,]/.test(options.ifMatch.key) ? options.ifMatch : undefined;
+      const found = m ? this.client.get<TaskDto[]>('/task', { processInstanceBusinessKey: businessKey, processVariables: `${HASH}${m.key}_eq_${m.dataHash}` }) : this.tasksOf(businessKey);
+      [tasks, subscriptions] = await Promise.all([found, this.subscriptionsFor(businessKey, rootId, options)]);
     } catch (e) {
       throw this.engineError(e, 'read');
     }
     const snap: InstanceSnapshot = { businessKey, processId: this.o.processId, state: 'active', startedAt: '', version: 0, waiting: this.waitingOf(tasks, subscriptions), data: {}, variables: {} };
+    if (options.ifMatch && !/[_,]/.test(options.ifMatch.key) && tasks.length) snap.dataHashes = { [options.ifMatch.key]: options.ifMatch.dataHash };
     return { snap, rootId, tasks: new Map(tasks.map((t) => [t.id, t])), subscriptions, waitingOnly: true };
   }
 
@@ -441,9 +452,19 @@ export class Camunda7Engine implements ProcessEngineAdapter {
   }
 }
 
+/** The hash of `{}` for each singular resource not written at start, so an If-Match on it can be checked by a query. */
+function emptyHashes(keys: string[] | undefined, data: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys ?? []) if (!(k in data) && !/[_,]/.test(k)) out[HASH + k] = dataHash({});
+  return out;
+}
+
 function storeValues(data: Record<string, Record<string, unknown>>, version: number | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = version === undefined ? {} : { [VERSION]: version };
-  for (const [k, v] of Object.entries(data)) out[DATA + k] = v;
+  for (const [k, v] of Object.entries(data)) {
+    out[DATA + k] = v;
+    out[HASH + k] = dataHash(v);
+  }
   return out;
 }
 
@@ -454,6 +475,7 @@ function split(vars: Record<string, TypedValue>): { data: Record<string, Record<
   let version = 0;
   for (const [name, t] of Object.entries(vars)) {
     if (name.startsWith(DATA)) data[name.slice(DATA.length)] = (plain(t) ?? {}) as Record<string, unknown>;
+    else if (name.startsWith(HASH)) continue;
     else if (name === STARTED) startedAt = String(plain(t));
     else if (name === VERSION) version = Number(plain(t)) || 0;
     else variables[name] = plain(t);

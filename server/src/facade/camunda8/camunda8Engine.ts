@@ -19,6 +19,7 @@ import { MissingVariables } from '../../core/expressions';
 import { KeyedMutex } from '../embedded/concurrency';
 import { optimisticUpdate, written } from '../optimistic';
 import { ServedModel, type ServedSource } from '../servedModel';
+import { dataHash } from '../representation';
 import {
   EngineError,
   type InstanceSnapshot,
@@ -36,6 +37,8 @@ export interface Camunda8Options {
   processId: string;
   sources: ServedSource[];
   rootStorageKey: string;
+  /** storage keys of the singular resources below the root: their empty data's hash is stored at start (If-Match) */
+  emptyKeys?: string[];
   timeout?: number;
   deploy?: boolean;
   /** how long to wait for the search to show what a command did, ms (default 5,000) */
@@ -50,6 +53,8 @@ const BUSINESS_KEY = 'businessKey';
 const DATA = 'resourceApi_data_';
 const STARTED = 'resourceApi_startedAt';
 const VERSION = 'resourceApi_version';
+/** the data hash of each resource (representation.ts `dataHash`) beside its data: If-Match checks search by it */
+const HASH = 'resourceApi_hash_';
 const PAGE = 1000;
 const POLL = 100;
 
@@ -105,7 +110,7 @@ export class Camunda8Engine implements ProcessEngineAdapter {
     return this.mutex.run(key, async () => {
       if (await this.findRoot(key)) throw new EngineError(`an instance with business key '${key}' exists`, 'conflict');
       const startedAt = new Date().toISOString();
-      const variables = { ...req.variables, [BUSINESS_KEY]: key, ...storeValues(req.data, 1), [STARTED]: startedAt };
+      const variables = { ...req.variables, [BUSINESS_KEY]: key, ...emptyHashes(this.o.emptyKeys, req.data), ...storeValues(req.data, 1), [STARTED]: startedAt };
       let rootKey: string | undefined;
       try {
         if (req.startMessage) {
@@ -308,9 +313,13 @@ export class Camunda8Engine implements ProcessEngineAdapter {
   private async readWaiting(businessKey: string, options: ReadOptions): Promise<Read | undefined> {
     const rootKey = this.rootKeys.get(businessKey);
     if (!rootKey) return this.read(businessKey, options);
-    const [tasks, subscriptions] = await Promise.all([this.tasksOf(businessKey), this.subscriptionsFor(businessKey, options)]);
+    // With If-Match: only the tasks of an instance whose stored hash of the resource is the ETag's, so one
+    // search both finds the task and checks the ETag; none found is judged again on the whole instance.
+    const m = options.ifMatch;
+    const [tasks, subscriptions] = await Promise.all([this.tasksOf(businessKey, m ? [{ name: HASH + encode(m.key), value: JSON.stringify(m.dataHash) }] : []), this.subscriptionsFor(businessKey, options)]);
     const waiting = this.waitingOf(tasks.items, subscriptions);
     const snap: InstanceSnapshot = { businessKey, processId: this.o.processId, state: 'active', startedAt: '', version: 0, waiting, data: {}, variables: {} };
+    if (m && tasks.items.length) snap.dataHashes = { [m.key]: m.dataHash };
     return { snap, rootKey, tasks: new Map(tasks.items.map((t) => [t.userTaskKey, t])), subscriptions, waitingOnly: true };
   }
 
@@ -366,8 +375,9 @@ export class Camunda8Engine implements ProcessEngineAdapter {
     return inst;
   }
 
-  private tasksOf(businessKey: string): Promise<Page<UserTask>> {
-    return this.call(() => this.reads.searchUserTasks({ filter: { state: 'CREATED', processInstanceVariables: [{ name: BUSINESS_KEY, value: JSON.stringify(businessKey) }] }, page: { limit: PAGE } }, noWait()));
+  /** `also`: further process-instance variable conditions (name, value as JSON) */
+  private tasksOf(businessKey: string, also: Array<{ name: string; value: string }> = []): Promise<Page<UserTask>> {
+    return this.call(() => this.reads.searchUserTasks({ filter: { state: 'CREATED', processInstanceVariables: [{ name: BUSINESS_KEY, value: JSON.stringify(businessKey) }, ...also] }, page: { limit: PAGE } }, noWait()));
   }
 
   /** Message subscriptions correlate by the business key (the model's `correlationKey="=businessKey"`). */
@@ -469,7 +479,17 @@ function decode(name: string): string {
 
 function storeValues(data: Record<string, Record<string, unknown>>, version: number | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = version === undefined ? {} : { [VERSION]: version };
-  for (const [k, v] of Object.entries(data)) out[DATA + encode(k)] = v;
+  for (const [k, v] of Object.entries(data)) {
+    out[DATA + encode(k)] = v;
+    out[HASH + encode(k)] = dataHash(v);
+  }
+  return out;
+}
+
+/** The hash of `{}` for each singular resource not written at start, so an If-Match on it can be checked by a search. */
+function emptyHashes(keys: string[] | undefined, data: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys ?? []) if (!(k in data)) out[HASH + encode(k)] = dataHash({});
   return out;
 }
 
@@ -484,6 +504,7 @@ function splitVariables(vars: Record<string, unknown>): Split {
   const out: Split = { data: {}, variables: {}, version: 0 };
   for (const [name, v] of Object.entries(vars)) {
     if (name.startsWith(DATA)) out.data[decode(name.slice(DATA.length))] = (v ?? {}) as Record<string, unknown>;
+    else if (name.startsWith(HASH)) continue;
     else if (name === STARTED) out.startedAt = String(v);
     else if (name === VERSION) out.version = Number(v) || 0;
     else out.variables[name] = v;

@@ -2,8 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { storageKey, type ApiResource } from '../api';
 import { checkIfMatch, noInstance, noItem, variablesOf, type FacadeContext } from '../context';
 import { methodNotAllowed, requireObject } from '../http';
-import type { ResourceData } from '../ports';
-import { possibleItemMethods, resourceState } from '../representation';
+import type { ReadOptions, ResourceData } from '../ports';
+import { dataHashOfIfMatch, possibleItemMethods, resourceState } from '../representation';
 
 /**
  * One resource item: GET/HEAD/OPTIONS any time, PUT (replace and complete the active linked activity,
@@ -46,10 +46,21 @@ export function itemHandler(ctx: FacadeContext, res: ApiResource) {
       if (method === 'PUT') return { data: { [key]: body as ResourceData }, complete: { executionId: writer }, variables: variablesOf(res, body as ResourceData, writer) };
       const merged = mergePatch(state.data, body);
       return { data: { [key]: merged }, variables: variablesOf(res, merged, writer) };
-    }, { waitingOnly: method === 'PUT' && !res.isRoot && !req.headers['if-match'] });
+    }, writeReadOptions(method, res, key, req.headers['if-match']));
     if (!after) throw noInstance(params.businessKey);
     return ctx.sendItem(reply, res, after, params, resourceState(res, after, params));
   };
+}
+
+/**
+ * What the write's decision needs to see: a PUT replaces the resource, so where the instance waits is
+ * enough, and with If-Match also the engine's word that the stored data hash is the one the ETag names.
+ */
+function writeReadOptions(method: string, res: ApiResource, key: string, ifMatch: string | undefined): ReadOptions {
+  if (method !== 'PUT' || res.isRoot) return {};
+  if (!ifMatch) return { waitingOnly: true };
+  const hash = dataHashOfIfMatch(ifMatch);
+  return hash ? { waitingOnly: true, ifMatch: { key, dataHash: hash } } : {};
 }
 
 /** RFC 7386 JSON merge patch. */
