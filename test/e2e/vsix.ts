@@ -32,6 +32,9 @@ async function main(): Promise<number> {
       fs.writeFileSync(to, await entry.async('nodebuffer'));
     }
     if (fs.existsSync(path.join(ext, 'extension', 'node_modules'))) throw new Error('node_modules in the .vsix');
+    // dist/ holds what the extension runs; the bin's start-up bundle (dist/cli-main.js) stays out.
+    const shipped = fs.readdirSync(path.join(ext, 'extension', 'dist')).sort();
+    if (shipped.join(',') !== 'cli.js,client.js,server.js,swagger-ui') throw new Error(`dist/ in the .vsix: ${shipped.join(', ')}`);
   });
   await check('the CLI inside the .vsix serves the example, /docs included', async () => {
     const cli = path.join(ext, 'extension', 'dist', 'cli.js');
