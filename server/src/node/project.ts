@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyze, type AnalyzeOptions, type BpmnAnalysis } from '../core/analysis';
+import { analyze, resolveLink, type AnalyzeOptions, type BpmnAnalysis } from '../core/analysis';
 import type { BpmnDocument } from '../core/bpmn/model';
 import { readBpmn } from '../core/bpmn/reader';
 import { checkModel } from '../core/check';
@@ -163,17 +163,14 @@ export class ProjectLoader {
       ruleLevels: settings.levels,
       unsupportedEncoding: unsupportedDeclaredEncoding(text),
     };
-    let analysis = analyze(doc, model?.model, options);
     // Other files matter only when this one calls out of itself, or its process is linked to a child
     // resource (then a caller elsewhere makes it legitimate): the common case reads nothing more.
-    if (bpmnFile && o.surroundings && needsSurroundings(doc, analysis)) {
+    if (bpmnFile && o.surroundings && needsSurroundings(doc, model)) {
       const { processIds, callers } = o.surroundings.around(path.resolve(bpmnFile));
-      analysis = analyze(doc, model?.model, {
-        ...options,
-        knownProcessIds: new Set([...doc.processes.map((p) => p.id), ...processIds]),
-        workspace: callers.length ? [doc, ...callers] : undefined,
-      });
+      options.knownProcessIds = new Set([...doc.processes.map((p) => p.id), ...processIds]);
+      if (callers.length) options.workspace = [doc, ...callers];
     }
+    const analysis = analyze(doc, model?.model, options);
     return { bpmnFile: bpmnFile ?? '', text, doc, location, model, analysis, settings };
   }
 
@@ -197,10 +194,12 @@ export class ProjectLoader {
   }
 }
 
-function needsSurroundings(doc: BpmnDocument, analysis: BpmnAnalysis): boolean {
-  if ([...analysis.processResource.values()].some((r) => r.parent)) return true;
+/** Decided before analysing, so that each file is analysed once: a call out of the file, or a process linked to a child resource (as analyze resolves it: its first link that names a class). */
+function needsSurroundings(doc: BpmnDocument, model: LoadedModel | undefined): boolean {
   const local = new Set(doc.processes.map((p) => p.id));
-  return doc.processes.some((p) => p.activities.some((a) => a.calledElement !== undefined && !local.has(a.calledElement)));
+  if (doc.processes.some((p) => p.activities.some((a) => a.calledElement !== undefined && !local.has(a.calledElement)))) return true;
+  if (!model || model.model.unreadable) return false;
+  return doc.processes.some((p) => Boolean(p.links.map((l) => resolveLink(model.tree, model.model, l.name)).find((r) => r !== undefined)?.parent));
 }
 
 /** The CLI's and the facade's loader: files on disk, each model read once per run. */
