@@ -8,8 +8,7 @@ import type { CoreDiagnostic } from '../core/diagnostics';
 import type { ResourceTree } from '../core/resources/tree';
 import type { UmlModel } from '../core/uml/model';
 import { LineIndex } from '../core/xml/positions';
-import { decodeXml } from '../core/xml/decode';
-import { ProjectLoader, type BpmnSurroundings, type LoadedModel as ProjectModel } from '../node/project';
+import { diskText, ProjectLoader, type BpmnSurroundings, type LoadedModel as ProjectModel } from '../node/project';
 import { isBpmnFile, isModelFile } from '../node/files';
 import type { AnalyzedBpmn, ModelSource } from './features/types';
 
@@ -59,7 +58,7 @@ export class Workspace {
   modelSetting: string | undefined;
   private readonly open = new Map<string, OpenText>();
   private readonly loader = new ProjectLoader({
-    source: { read: (file) => this.open.get(pathToUri(file))?.text ?? readDisk(file) },
+    source: { read: (file) => this.open.get(pathToUri(file))?.text ?? diskText.read(file) },
     cacheChoices: true,
     tolerant: true,
   });
@@ -155,7 +154,7 @@ export class Workspace {
     const cached = this.analyzed.get(uri);
     if (cached && (!open || cached.version === open.version)) return cached;
     const file = uriToPath(uri);
-    const text = open ? open.text : file ? readDisk(file) : undefined;
+    const text = open ? open.text : file ? diskText.read(file) : undefined;
     if (text === undefined) return undefined;
     const surroundings: BpmnSurroundings = {
       around: () => {
@@ -194,7 +193,7 @@ export class Workspace {
       if (!facts) {
         const p = uriToPath(uri);
         try {
-          const text = p ? readDisk(p) : undefined;
+          const text = p ? diskText.read(p) : undefined;
           facts = text !== undefined ? callFactsOf(readBpmn(text)) : { ids: [] };
         } catch {
           facts = { ids: [] }; // unreadable: defines nothing
@@ -262,9 +261,3 @@ export class Workspace {
   }
 }
 
-
-/** A file on disk, decoded per its XML declaration; undefined when there is no such file. */
-function readDisk(file: string): string | undefined {
-  if (!fs.existsSync(file)) return undefined;
-  return decodeXml(fs.readFileSync(file)).text;
-}

@@ -116,34 +116,29 @@ export class ProjectLoader {
 
   /** design.md's model discovery for a BPMN file; `explicit` is --model or the editor's setting. */
   locate(bpmnFile: string, explicit?: string): ModelLocation {
-    const key = `${path.resolve(bpmnFile)}\0${explicit ?? ''}`;
-    const cached = this.locations.get(key);
-    if (cached) return cached;
-    let location: ModelLocation;
-    try {
-      location = findModel(bpmnFile, explicit);
-    } catch (e) {
-      if (!this.options.tolerant || !(e instanceof UsageError)) throw e;
-      location = { file: undefined, how: e.message };
-    }
-    if (this.options.cacheChoices) this.locations.set(key, location);
-    return location;
+    return this.choice(this.locations, `${path.resolve(bpmnFile)}\0${explicit ?? ''}`, () => findModel(bpmnFile, explicit), (e) => ({ file: undefined, how: e.message }));
   }
 
   /** What the bpmn-resource-api.json governing a file (BPMN or model) says for checking it. */
   settings(file: string): ProjectSettings {
     const abs = path.resolve(file);
-    const cached = this.settingsByFile.get(abs);
+    // A broken config: the rules keep their defaults.
+    return this.choice(this.settingsByFile, abs, () => projectSettings(abs), (e) => ({ levels: new Map(), problems: [e.message] }));
+  }
+
+  /** A choice read from the config files: kept with cacheChoices; a usage error becomes `broken(e)` when tolerant. */
+  private choice<T>(cache: Map<string, T>, key: string, read: () => T, broken: (e: UsageError) => T): T {
+    const cached = cache.get(key);
     if (cached) return cached;
-    let settings: ProjectSettings;
+    let value: T;
     try {
-      settings = projectSettings(abs);
+      value = read();
     } catch (e) {
       if (!this.options.tolerant || !(e instanceof UsageError)) throw e;
-      settings = { levels: new Map(), problems: [e.message] }; // the rules keep their defaults
+      value = broken(e);
     }
-    if (this.options.cacheChoices) this.settingsByFile.set(abs, settings);
-    return settings;
+    if (this.options.cacheChoices) cache.set(key, value);
+    return value;
   }
 
   /**
