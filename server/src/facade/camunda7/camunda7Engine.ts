@@ -291,20 +291,20 @@ export class Camunda7Engine implements ProcessEngineAdapter {
   private async readWaiting(businessKey: string, options: ReadOptions): Promise<Read | undefined> {
     const rootId = await this.rootId(businessKey);
     if (!rootId) return undefined;
+    // With If-Match: only the tasks of an instance whose stored hash of the resource is the ETag's, so one
+    // call both finds the task and checks the ETag; none found is judged again on the whole instance. A key
+    // the query cannot name needs the whole instance at once.
+    const m = options.ifMatch;
+    if (m && !queryable(m.key)) return this.read(businessKey, options);
     let tasks: TaskDto[];
     let subscriptions: EventSubscriptionDto[];
     try {
-      // With If-Match: only the tasks of an instance whose stored hash of the resource is the ETag's, so
-      // one call both finds the task and checks the ETag; none found is judged again on the whole instance.
-      // (The query's `name_eq_value` form: a storage key with `_` or `,` cannot be named in it.)
-      const m = options.ifMatch && !/[_,]/.test(options.ifMatch.key) ? options.ifMatch : undefined;
-      const found = m ? this.client.get<TaskDto[]>('/task', { processInstanceBusinessKey: businessKey, processVariables: `${HASH}${m.key}_eq_${m.dataHash}` }) : this.tasksOf(businessKey);
-      [tasks, subscriptions] = await Promise.all([found, this.subscriptionsFor(businessKey, rootId, options)]);
+      [tasks, subscriptions] = await Promise.all([this.tasksOf(businessKey, m), this.subscriptionsFor(businessKey, rootId, options)]);
     } catch (e) {
       throw this.engineError(e, 'read');
     }
     const snap: InstanceSnapshot = { businessKey, processId: this.o.processId, state: 'active', startedAt: '', version: 0, waiting: this.waitingOf(tasks, subscriptions), data: {}, variables: {} };
-    if (options.ifMatch && !/[_,]/.test(options.ifMatch.key) && tasks.length) snap.dataHashes = { [options.ifMatch.key]: options.ifMatch.dataHash };
+    if (m && tasks.length) snap.dataHashes = { [m.key]: m.dataHash };
     return { snap, rootId, tasks: new Map(tasks.map((t) => [t.id, t])), subscriptions, waitingOnly: true };
   }
 
@@ -402,8 +402,9 @@ export class Camunda7Engine implements ProcessEngineAdapter {
   }
 
   /** Active tasks of every instance with the business key (called instances that were passed it too). */
-  private tasksOf(businessKey: string): Promise<TaskDto[]> {
-    return this.client.get<TaskDto[]>('/task', { processInstanceBusinessKey: businessKey });
+  /** `hash`: only where the stored hash of that resource is this one (the query's `name_eq_value` form) */
+  private tasksOf(businessKey: string, hash?: { key: string; dataHash: string }): Promise<TaskDto[]> {
+    return this.client.get<TaskDto[]>('/task', { processInstanceBusinessKey: businessKey, ...(hash ? { processVariables: `${HASH}${hash.key}_eq_${hash.dataHash}` } : {}) });
   }
 
   /**
@@ -452,10 +453,15 @@ export class Camunda7Engine implements ProcessEngineAdapter {
   }
 }
 
+/** Whether a task query can name the resource's hash variable: its `name_eq_value` form has no room for `_` or `,`. */
+function queryable(key: string): boolean {
+  return !/[_,]/.test(key);
+}
+
 /** The hash of `{}` for each singular resource not written at start, so an If-Match on it can be checked by a query. */
 function emptyHashes(keys: string[] | undefined, data: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const k of keys ?? []) if (!(k in data) && !/[_,]/.test(k)) out[HASH + k] = dataHash({});
+  for (const k of keys ?? []) if (!(k in data) && queryable(k)) out[HASH + k] = dataHash({});
   return out;
 }
 

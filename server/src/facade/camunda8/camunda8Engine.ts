@@ -334,7 +334,7 @@ export class Camunda8Engine implements ProcessEngineAdapter {
       if (known.state === 'ACTIVE') this.rootKeys.set(businessKey, rootKey);
     }
     const [vars, tasks, subscriptions] = await Promise.all([
-      this.call(() => this.reads.searchVariables({ filter: { processInstanceKey: rootKey, scopeKey: rootKey }, page: { limit: PAGE } }, noWait())),
+      this.searchRootVariables(rootKey),
       known && known.state !== 'ACTIVE' ? Promise.resolve(emptyPage<UserTask>()) : this.tasksOf(businessKey),
       known && known.state !== 'ACTIVE' ? Promise.resolve([]) : this.subscriptionsFor(businessKey, options),
     ]);
@@ -358,8 +358,11 @@ export class Camunda8Engine implements ProcessEngineAdapter {
 
   /** The root instance's process variables as a full read gives them (snapshot.variables): one search. */
   private async rootVariables(rootKey: string): Promise<Record<string, unknown>> {
-    const vars = await this.call(() => this.reads.searchVariables({ filter: { processInstanceKey: rootKey, scopeKey: rootKey }, page: { limit: PAGE } }, noWait()));
-    return splitVariables(await this.values(vars.items)).variables;
+    return splitVariables(await this.values((await this.searchRootVariables(rootKey)).items)).variables;
+  }
+
+  private searchRootVariables(rootKey: string) {
+    return this.call(() => this.reads.searchVariables({ filter: { processInstanceKey: rootKey, scopeKey: rootKey }, page: { limit: PAGE } }, noWait()));
   }
 
   /** The root instance with the business key that is running or completed (cancelled ones count as deleted). */
