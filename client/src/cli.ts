@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as vscode from 'vscode';
@@ -22,15 +21,15 @@ export async function runCli(args: string[]): Promise<{ code: number | null; tex
   return { code, text };
 }
 
+/** The model file a BPMN file uses, as the language server resolves it (undefined when it has none). */
+export type ModelOf = (bpmn: vscode.Uri) => Promise<vscode.Uri | undefined>;
+
 /**
- * `--model` from the setting `bpmnResourceApi.model`, resolved as the language server resolves it (relative to
- * the workspace folder holding the file), so that routes, requests and the local API use the model the
- * diagnostics use; without the setting, the CLI discovers it as the server does (findModel).
+ * `--model` with the model the language server resolved for the file (the `bpmnResourceApi.model` setting,
+ * bpmn-resource-api.json or the single model beside it), so that routes, requests and the local API use the
+ * model the diagnostics use; nothing when it has none or cannot be asked (the CLI then discovers as it does).
  */
-export function modelArgs(file: string): string[] {
-  const model = vscode.workspace.getConfiguration('bpmnResourceApi').get<string>('model');
-  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath ?? path.dirname(file);
-  const modelFile = model ? path.resolve(folder, model) : undefined;
-  // A setting naming a missing file: the server falls back to discovery (and says model-not-found if none); so do we.
-  return modelFile && fs.existsSync(modelFile) ? ['--model', modelFile] : [];
+export async function modelArgs(modelOf: ModelOf, file: string): Promise<string[]> {
+  const model = await modelOf(vscode.Uri.file(file)).catch(() => undefined);
+  return model ? ['--model', model.fsPath] : [];
 }

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { cliPath, modelArgs, runCli } from './cli';
+import { cliPath, modelArgs, runCli, type ModelOf } from './cli';
 import { LocalApi } from './localApi';
 import { ResourceTreeProvider, type ProcessNode, type ViewItem } from './resourceView';
 
@@ -38,7 +38,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   client = new LanguageClient('bpmnResourceApi', 'BPMN Resource API', serverOptions, clientOptions);
   await client.start();
 
-  const api = (localApi = new LocalApi(context, output, () => engineCredentials(context), (bpmn) => modelOf(client!, bpmn)));
+  const api = (localApi = new LocalApi(context, output, () => engineCredentials(context), modelOf));
   const tree = new ResourceTreeProvider(client, () => api.url);
   context.subscriptions.push(
     output,
@@ -120,7 +120,7 @@ async function generateHttpRequests(context: vscode.ExtensionContext, output: vs
   }
   const file = target.fsPath.replace(/(\.bpmn2?|\.bpmn20\.xml)$/i, '') + '.http';
   const dialect = vscode.workspace.getConfiguration('bpmnResourceApi').get<string>('requests.dialect', 'rest-client');
-  const args = [cliPath(context), 'requests', target.fsPath, ...modelArgs(target.fsPath), '--out', file, '--dialect', dialect];
+  const args = [cliPath(context), 'requests', target.fsPath, ...(await modelArgs(modelOf, target.fsPath)), '--out', file, '--dialect', dialect];
   if (localApi?.url && localApi.file === target.fsPath) args.push('--base-url', localApi.url);
   const { code, text } = await runCli(args);
   if (code !== 0) {
@@ -135,7 +135,7 @@ async function generateHttpRequests(context: vscode.ExtensionContext, output: vs
 async function showRoutes(context: vscode.ExtensionContext, output: vscode.OutputChannel, uri?: string): Promise<void> {
   const target = activeBpmn(uri);
   if (!target) return;
-  const { text } = await runCli([cliPath(context), 'routes', target.fsPath, ...modelArgs(target.fsPath)]);
+  const { text } = await runCli([cliPath(context), 'routes', target.fsPath, ...(await modelArgs(modelOf, target.fsPath))]);
   output.appendLine(text);
   output.show(true);
 }
@@ -146,7 +146,7 @@ export async function deactivate(): Promise<void> {
 }
 
 /** The model file a BPMN file uses, as the language server resolves it (its `bpmnResourceApi/modelOf` request). */
-async function modelOf(client: LanguageClient, bpmn: vscode.Uri): Promise<vscode.Uri | undefined> {
-  const uri = await client.sendRequest<string | null>('bpmnResourceApi/modelOf', { uri: bpmn.toString() });
+const modelOf: ModelOf = async (bpmn) => {
+  const uri = await client?.sendRequest<string | null>('bpmnResourceApi/modelOf', { uri: bpmn.toString() });
   return uri ? vscode.Uri.parse(uri) : undefined;
-}
+};

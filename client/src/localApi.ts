@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import * as vscode from 'vscode';
-import { cliPath, modelArgs, runCli, spawnCli } from './cli';
+import { cliPath, modelArgs, runCli, spawnCli, type ModelOf } from './cli';
 
 const SOURCE = 'bpmn-resource-api';
 const MODEL_OR_PROCESS = /\.(bpmn2?|bpmn20\.xml|uml|xmi)$|(^|[\\/])bpmn-resource-api\.json$/i;
@@ -45,7 +45,7 @@ export class LocalApi implements vscode.Disposable {
     private readonly output: vscode.OutputChannel,
     private readonly credentials: () => Promise<Record<string, string>>,
     /** the model file a BPMN file uses, as the language server resolves it (undefined when it has none) */
-    private readonly modelOf: (bpmn: vscode.Uri) => Promise<vscode.Uri | undefined> = async () => undefined,
+    private readonly modelOf: ModelOf = async () => undefined,
   ) {
     this.status = vscode.window.createStatusBarItem('bpmnResourceApi.localApi', vscode.StatusBarAlignment.Left, 10);
     this.status.name = 'BPMN Resource API: local API';
@@ -154,7 +154,7 @@ export class LocalApi implements vscode.Disposable {
       void this.serialize(async () => {
         const now = this.running;
         if (!now) return;
-        const check = await runCli([cliPath(this.context), 'check', now.file, ...modelArgs(now.file)]);
+        const check = await runCli([cliPath(this.context), 'check', now.file, ...(await modelArgs(this.modelOf, now.file))]);
         if (check.code !== 0) {
           this.output.appendLine(check.text);
           void this.refused(`${path.basename(now.file)} has errors after the save; the API keeps serving the models it was started with.`);
@@ -189,7 +189,7 @@ export class LocalApi implements vscode.Disposable {
     const folder = vscode.workspace.getWorkspaceFolder(target)?.uri.fsPath ?? path.dirname(target.fsPath);
     const engine = cfg.get<string>('api.engine', 'embedded');
     const dataDir = path.join(folder, '.bpmn-resource-api', name.replace(/\.[^.]+$/, ''));
-    const args = [cliPath(this.context), 'serve', target.fsPath, '--port', String(port), '--engine', engine, ...modelArgs(target.fsPath), '--data-dir', dataDir, '--log-requests'];
+    const args = [cliPath(this.context), 'serve', target.fsPath, '--port', String(port), '--engine', engine, ...(model ? ['--model', model.fsPath] : []), '--data-dir', dataDir, '--log-requests'];
     const engineUrl = cfg.get<string>('api.engineUrl', '');
     if (engineUrl) args.push('--engine-url', engineUrl);
     if (cfg.get<boolean>('api.deploy', false)) args.push('--deploy');
