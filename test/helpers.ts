@@ -8,6 +8,20 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 export const EXAMPLE = path.join(ROOT, 'examples', 'application-check');
 
+/** Folders made by tempDir, removed when the process exits (set BRA_KEEP_TMP=1 to keep them for a look). */
+const tempDirs: string[] = [];
+process.once('exit', () => {
+  if (process.env.BRA_KEEP_TMP === '1') return;
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new empty folder `<base>/<prefix>XXXXXX` (base: the OS's temp folder), removed when this process exits. */
+export function tempDir(prefix: string, base = os.tmpdir()): string {
+  const dir = fs.mkdtempSync(path.join(base, prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
 /**
  * Range markers in fixture text: `⟪Aproval⟫` marks a span. Returns the text without markers and the
  * spans in order, so tests state exact ranges where they are visible.
@@ -101,7 +115,7 @@ export function paperModel(): string {
  * `processes/application.bpmn`.
  */
 export function splitProject(modelNames: string[]): { root: string; bpmn: string; model: (name: string) => string } {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-split-'));
+  const root = tempDir('bra-split-');
   fs.mkdirSync(path.join(root, 'models'));
   fs.mkdirSync(path.join(root, 'processes'));
   for (const m of modelNames) fs.copyFileSync(path.join(EXAMPLE, 'resources.uml'), path.join(root, 'models', m));

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Fastify from 'fastify';
 import { startFacade } from '../../server/src/facade/start';
-import { EXAMPLE, spawnServe, umlModel } from '../helpers';
+import { EXAMPLE, spawnServe, umlModel, tempDir } from '../helpers';
 import { median, percentile } from './stats';
 
 const BPMN = path.join(EXAMPLE, 'application.bpmn');
@@ -108,8 +108,9 @@ async function loadGet(url: string, total: number, concurrency: number): Promise
   return { rps: total / (Number(process.hrtime.bigint() - t0) / 1e9), p50: median(lat), p99: percentile(lat, 99) };
 }
 
-function dataDirOn(base: string): string {
-  return fs.mkdtempSync(path.join(base, 'bra-bench-'));
+/** A data dir (or model folder) on `base`, removed when the bench exits (one per durable engine flow adds up). */
+function dataDirOn(base: string, prefix = 'bra-bench-'): string {
+  return tempDir(prefix, base);
 }
 
 export async function facadeBench(): Promise<Record<string, unknown>> {
@@ -248,7 +249,7 @@ async function memoryBench(instances: number, nodeOptions?: string): Promise<Rec
  */
 async function timerBench(n: number): Promise<Record<string, unknown>> {
   console.log(`\n== facade: ${n} evicted instances waiting on timers (due over 10 s) ==`);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-timers-'));
+  const dir = dataDirOn(os.tmpdir(), 'bra-timers-');
   fs.writeFileSync(path.join(dir, 'resources.uml'), umlModel({ Reminder: { wait: 'String' }, Answer: { text: 'String' } }, [['Reminder', 'Answer', '0..1']]));
   fs.writeFileSync(
     path.join(dir, 'reminders.bpmn'),

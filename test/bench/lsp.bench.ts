@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { LineIndex } from '../../server/src/core/xml/positions';
-import { EXAMPLE } from '../helpers';
+import { EXAMPLE, tempDir } from '../helpers';
 import { fileUri, LspClient } from '../lsp/harness';
 import { generateBpmn } from './generate';
 import { bench, median, percentile } from './stats';
@@ -12,7 +11,7 @@ import { bench, median, percentile } from './stats';
  * and typed into; we time didChange → publishDiagnostics, and completion and hover requests.
  */
 export async function lspBench(): Promise<Record<string, unknown>> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-lspbench-'));
+  const dir = tempDir('bra-lspbench-');
   fs.copyFileSync(path.join(EXAMPLE, 'resources.uml'), path.join(dir, 'resources.uml'));
   let text = generateBpmn(1_000_000);
   const file = path.join(dir, 'big.bpmn');

@@ -1,10 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { generateBpmn } from './generate';
-import { EXAMPLE, ROOT } from '../helpers';
+import { EXAMPLE, ROOT, tempDir } from '../helpers';
 import { median } from './stats';
 
 /** Whole-process start-up: `check` of the small example against `node -e 0`, paired runs (A, B, A, B …). */
@@ -30,7 +29,7 @@ export async function startupBench(): Promise<Record<string, unknown>> {
   const ratio = +(median(ours) / median(base)).toFixed(2);
   console.log(`check ${median(ours).toFixed(0)} ms, node -e 0 ${median(base).toFixed(0)} ms (medians of 20): ratio ${ratio} (target ≤ 1.6)`);
   // A large file, whole processes: check of a generated 2.8 MB file vs a process that reads it and parses it with saxes.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-startup-'));
+  const dir = tempDir('bra-startup-');
   const big = path.join(dir, 'big.bpmn');
   fs.writeFileSync(big, generateBpmn(2_800_000));
   fs.copyFileSync(path.join(EXAMPLE, 'resources.uml'), path.join(dir, 'resources.uml'));

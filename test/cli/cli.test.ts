@@ -1,9 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { EXAMPLE, ROOT, splitProject, umlModel } from '../helpers';
+import { EXAMPLE, ROOT, splitProject, umlModel, tempDir } from '../helpers';
 
 const BIN = path.join(ROOT, 'bin', 'bpmn-resource-api.js');
 
@@ -13,7 +12,7 @@ function run(args: string[], cwd = ROOT): { code: number; stdout: string; stderr
 }
 
 function tempCopy(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-cli-'));
+  const dir = tempDir('bra-cli-');
   for (const f of fs.readdirSync(EXAMPLE)) fs.copyFileSync(path.join(EXAMPLE, f), path.join(dir, f));
   return dir;
 }
@@ -107,7 +106,7 @@ describe('CLI (the built command, run as a process)', () => {
   });
 
   it('usage errors: one line on stderr, exit 2, no stack trace', () => {
-    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-empty-'));
+    const empty = tempDir('bra-empty-');
     for (const args of [['check', 'no/such/file.bpmn'], ['check'], ['check', EXAMPLE, '--bogus'], ['check', EXAMPLE, '--format', 'xml'], ['check', empty], ['frobnicate'], ['routes', 'x.bpmn']]) {
       const r = run(args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
@@ -166,7 +165,7 @@ describe('CLI (the built command, run as a process)', () => {
     assert.match(badConfig.stderr, /not valid JSON/);
   });
   it('writing to a closed pipe ends quietly (exit 0, no stack trace), as `model big.xmi | head -1`', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-pipe-'));
+    const dir = tempDir('bra-pipe-');
     const classes: Record<string, Record<string, string>> = {};
     for (let i = 0; i < 3000; i++) classes[`C${i}`] = { a: 'String', b: 'Integer' };
     fs.writeFileSync(path.join(dir, 'big.uml'), umlModel(classes));
@@ -206,7 +205,7 @@ describe('CLI (the built command, run as a process)', () => {
     const model = path.join(dir, 'resources.uml');
     const modelText = fs.readFileSync(model, 'utf8');
     fs.writeFileSync(model, modelText.replace('<packagedElement xmi:type="uml:Class" xmi:id="_Approval" name="Approval">', '<packagedElement xmi:type="uml:Class" xmi:id="_Note1" name="Note"/><packagedElement xmi:type="uml:Class" xmi:id="_Note2" name="Note"/>\n  $&'));
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-refuse-'));
+    const dataDir = tempDir('bra-refuse-');
     let r = run(['serve', bpmn, '--port', '0', '--data-dir', dataDir]);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /resources\.uml has 1 error \(run 'check' for all\): duplicate-class: /);
@@ -219,7 +218,7 @@ describe('CLI (the built command, run as a process)', () => {
 
   it('serve --log-requests prints one line per answered request (the editor shows them in its output)', async function () {
     this.timeout(20000);
-    const child = spawn(process.execPath, [BIN, 'serve', path.join(EXAMPLE, 'application.bpmn'), '--port', '0', '--data-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'bra-log-')), '--log-requests'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'serve', path.join(EXAMPLE, 'application.bpmn'), '--port', '0', '--data-dir', tempDir('bra-log-'), '--log-requests'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       let out = '';
       const waitFor = (re: RegExp) =>

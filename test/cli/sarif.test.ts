@@ -1,9 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { EXAMPLE, ROOT } from '../helpers';
+import { EXAMPLE, ROOT, tempDir } from '../helpers';
 
 const CLI = path.join(ROOT, 'bin', 'bpmn-resource-api.js');
 const MULTITOOL = path.join(ROOT, 'node_modules', '.bin', 'sarif-multitool');
@@ -22,7 +21,7 @@ describe('check --format sarif as the SARIF SDK validator sees it', function () 
   let base: string;
   let folder: string;
   before(() => {
-    base = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-sarif-'));
+    base = tempDir('bra-sarif-');
     folder = path.join(base, 'prüf dir');
     fs.mkdirSync(folder);
     for (const f of fs.readdirSync(EXAMPLE)) fs.copyFileSync(path.join(EXAMPLE, f), path.join(folder, f));
@@ -34,7 +33,7 @@ describe('check --format sarif as the SARIF SDK validator sees it', function () 
   for (const form of ['relative', 'absolute'] as const) {
     it(`a folder with a space and a non-ASCII letter, given ${form}: valid URIs, no error from the validator`, () => {
       // From the folder above, a relative path; from elsewhere, an absolute one.
-      const cwd = form === 'relative' ? base : fs.mkdtempSync(path.join(os.tmpdir(), 'bra-elsewhere-'));
+      const cwd = form === 'relative' ? base : tempDir('bra-elsewhere-');
       const arg = form === 'relative' ? 'prüf dir' : folder;
       const r = spawnSync(process.execPath, [CLI, 'check', arg, '--format', 'sarif'], { cwd, encoding: 'utf8' });
       assert.equal(r.status, 1, r.stderr);

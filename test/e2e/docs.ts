@@ -4,16 +4,15 @@
  * and "Try it out" then works against the protected API. Prints `N passed, N failed` for .ci/run.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { startFacade } from '../../server/src/facade/start';
-import { EXAMPLE, ROOT } from '../helpers';
+import { EXAMPLE, ROOT, tempDir } from '../helpers';
 import { checkList, launchChromium, runMain } from './browser';
 
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 
 async function main(): Promise<number> {
-  const facade = await startFacade({ bpmnFile: path.join(EXAMPLE, 'application.bpmn'), port: 0, token: 'docs-secret', dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'bra-docs-')), log: () => undefined });
+  const facade = await startFacade({ bpmnFile: path.join(EXAMPLE, 'application.bpmn'), port: 0, token: 'docs-secret', dataDir: tempDir('bra-docs-'), log: () => undefined });
   const browser = await launchChromium();
   const { check, summary } = checkList();
 

@@ -5,10 +5,9 @@
  * Env: VSCODE_VERSION (default: stable). Prints `N passed, N failed`.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { runTests } from '@vscode/test-electron';
-import { ROOT } from '../helpers';
+import { ROOT, tempDir } from '../helpers';
 import { runMain } from './browser';
 import { prepareWorkspace } from './workspace';
 
@@ -17,7 +16,7 @@ async function main(): Promise<number> {
     console.error('the extension is not bundled: run npm run bundle');
     return 1;
   }
-  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-electron-'));
+  const base = tempDir('bra-electron-');
   const ws = prepareWorkspace(base);
   const resultFile = path.join(base, 'result.txt');
   let code: number;

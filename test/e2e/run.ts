@@ -7,11 +7,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { format } from 'node:util';
 import { CODE_SERVER, launchChromium, runMain } from './browser';
 import { prepareWorkspace } from './workspace';
+import { tempDir } from '../helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
@@ -56,7 +56,7 @@ async function main(): Promise<number> {
     return 1;
   }
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-e2e-'));
+  const base = tempDir('bra-e2e-');
   const ws = prepareWorkspace(base);
   for (const d of ['user', 'extensions', 'tmp']) fs.mkdirSync(path.join(base, d));
   const config = path.join(base, 'config.yaml');

@@ -4,10 +4,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import JSZip from 'jszip';
-import { EXAMPLE, ROOT, spawnServe } from '../helpers';
+import { EXAMPLE, ROOT, spawnServe, tempDir } from '../helpers';
 import { checkList, runMain } from './browser';
 
 const LIMIT = 2 * 1024 * 1024;
@@ -15,7 +14,7 @@ const LIMIT = 2 * 1024 * 1024;
 async function main(): Promise<number> {
   const { check, summary } = checkList();
 
-  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-vsix-'));
+  const base = tempDir('bra-vsix-');
   const vsix = path.join(base, 'bpmn-resource-api.vsix');
   const ext = path.join(base, 'installed');
   await check('vsce packages the extension within 2 MB', async () => {

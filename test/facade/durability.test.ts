@@ -1,9 +1,7 @@
+import * as path from 'node:path';
 import { strict as assert } from 'node:assert';
 import type { ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { EXAMPLE, FIXTURES, spawnServe } from '../helpers';
+import { EXAMPLE, FIXTURES, spawnServe, tempDir } from '../helpers';
 import { FacadeHarness } from './harness';
 
 function spawnServer(dataDir: string, bpmn = path.join(EXAMPLE, 'application.bpmn')): Promise<{ child: ChildProcess; url: string }> {
@@ -44,7 +42,7 @@ describe('facade: durable state', () => {
 
   it('SIGKILL in the middle of a concurrent write load loses no acknowledged write', async function () {
     this.timeout(60000);
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-kill-'));
+    const dataDir = tempDir('bra-kill-');
     const first = await spawnServer(dataDir);
     const acked: Array<{ url: string; field: string; value: unknown }> = [];
     const createdKeys: string[] = [];
@@ -111,7 +109,7 @@ describe('facade: durable state', () => {
 
   it('a timer fires at its time after the server was killed with SIGKILL (due times are in the instance file)', async function () {
     this.timeout(30000);
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-kill-timer-'));
+    const dataDir = tempDir('bra-kill-timer-');
     const bpmn = path.join(FIXTURES, 'process-data', 'timers.bpmn');
     const waiting = async (url: string) => ((await call(`${url}/application/k1`, 'GET')).body._process.waiting as Array<{ activityId: string }>).map((w) => w.activityId);
     const poll = async (url: string, id: string) => {

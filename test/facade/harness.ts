@@ -1,8 +1,6 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { startFacade, type RunningFacade, type StartOptions } from '../../server/src/facade/start';
-import { EXAMPLE } from '../helpers';
+import { EXAMPLE, tempDir } from '../helpers';
 import { ContractChecker } from './contract';
 import { Camunda7StandIn } from './camunda7/standin';
 import { Camunda8StandIn } from './camunda8/standin';
@@ -45,7 +43,7 @@ export class FacadeHarness {
   readonly engine: EngineUnderTest;
 
   constructor(private readonly options: Partial<StartOptions> & { engine?: EngineUnderTest } = {}) {
-    this.dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'bra-facade-'));
+    this.dataDir = options.dataDir ?? tempDir('bra-facade-');
     this.engine = options.engine ?? 'embedded';
   }
 

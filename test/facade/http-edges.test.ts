@@ -2,10 +2,10 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileNameOf, keyOfFileName } from '../../server/src/facade/embedded/store';
 import { FacadeHarness } from './harness';
+import { tempDir } from '../helpers';
 
 describe('facade: HTTP edges found by trying it as a new user', () => {
   const h = new FacadeHarness({ requestTimeout: 500 });
@@ -115,7 +115,7 @@ describe('facade: instance files are named so that distinct keys never meet on a
   });
 
   it('keys that differ in case are two instances; a data folder of the previous layout is read and moved', async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-names-'));
+    const dataDir = tempDir('bra-names-');
     // The previous version wrote <key>.json: one such file.
     const h0 = new FacadeHarness({ dataDir });
     await h0.start();

@@ -7,12 +7,11 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { httpRequests } from '../../server/src/core/resources/httpRequests';
 import { loadProject } from '../../server/src/node/project';
 import { startFacade, type RunningFacade } from '../../server/src/facade/start';
-import { EXAMPLE, ROOT } from '../helpers';
+import { EXAMPLE, ROOT, tempDir } from '../helpers';
 
 const BPMN = path.join(EXAMPLE, 'application.bpmn');
 
@@ -31,14 +30,14 @@ describe('generated HTTP requests (.http), sent by httpyac against the facade', 
   this.timeout(60000);
   let f: RunningFacade;
   before(async () => {
-    f = await startFacade({ bpmnFile: BPMN, port: 0, log: () => undefined, dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'bra-http-')) });
+    f = await startFacade({ bpmnFile: BPMN, port: 0, log: () => undefined, dataDir: tempDir('bra-http-') });
   });
   after(() => f?.close());
 
   it('walks the example to its end: start, read, both documents by the ids the list answered, the decision, the approval', async () => {
     const p = loadProject(BPMN);
     const text = httpRequests(p.analysis, { baseUrl: f.url, businessKey: 'walked', dialect: 'httpyac' })!;
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bra-http-file-')), 'application.http');
+    const file = path.join(tempDir('bra-http-file-'), 'application.http');
     fs.writeFileSync(file, text);
     const r = await httpyac(file);
     assert.equal(r.code, 0, r.out);

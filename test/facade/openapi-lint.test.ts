@@ -1,9 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { FIXTURES, ROOT, umlModel } from '../helpers';
+import { FIXTURES, ROOT, umlModel, tempDir } from '../helpers';
 import { FacadeHarness } from './harness';
 import { annotate } from './annotate';
 
@@ -11,7 +10,7 @@ const REDOCLY = path.join(ROOT, 'node_modules', '.bin', 'redocly');
 
 /** `redocly lint` with its recommended rules on a document; returns its problems. */
 function lint(doc: unknown): Array<{ severity: string; ruleId: string; message: string }> {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bra-lint-')), 'openapi.json');
+  const file = path.join(tempDir('bra-lint-'), 'openapi.json');
   fs.writeFileSync(file, JSON.stringify(doc));
   const r = spawnSync(REDOCLY, ['lint', file, '--format=json', '--extends=recommended'], { encoding: 'utf8', timeout: 60000 });
   const out = JSON.parse(r.stdout) as { problems: Array<{ severity: string; ruleId: string; message: string }> };
@@ -53,7 +52,7 @@ describe('OpenAPI as redocly lint (recommended rules) sees it', function () {
   }
 
   it('a real model (Flowable loan, annotated) gives a clean document too', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-lint-loan-'));
+    const dir = tempDir('bra-lint-loan-');
     const src = fs.readFileSync(path.join(FIXTURES, 'corpus', 'bpmn', 'flowable-examples-loan.bpmn'), 'utf8');
     const id = (prefix: string) => /id="(sid-[^"]*)"/g.exec(src.slice(src.indexOf(`id="sid-${prefix}`) - 4))![1];
     fs.writeFileSync(path.join(dir, 'loan.bpmn'), annotate(src, { loan: 'Loan', [id('9C9AE870')]: 'LoanReview' }));

@@ -6,9 +6,8 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { FIXTURES, umlModel, type ClassSpec } from '../helpers';
+import { FIXTURES, umlModel, type ClassSpec, tempDir } from '../helpers';
 import { annotate } from './annotate';
 import { FacadeHarness } from './harness';
 
@@ -242,7 +241,7 @@ describe('real process models from public examples, annotated and driven through
       const lines: string[] = [];
       let h: FacadeHarness;
       before(async () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-real-'));
+        const dir = tempDir('bra-real-');
         for (const f of c.files) fs.writeFileSync(path.join(dir, f), annotate(fs.readFileSync(path.join(CORPUS, f), 'utf8'), resolveIds(c.links, path.join(CORPUS, f))));
         for (const [f, text] of Object.entries(c.own ?? {})) fs.writeFileSync(path.join(dir, f), text);
         fs.writeFileSync(path.join(dir, 'resources.uml'), umlModel(c.classes, c.associations));

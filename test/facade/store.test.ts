@@ -1,8 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { fileNameOf, InstanceStore, type StoredInstance } from '../../server/src/facade/embedded/store';
+import { tempDir } from '../helpers';
 
 function record(key: string): StoredInstance {
   return { businessKey: key, processId: 'P', state: 'active', startedAt: new Date(0).toISOString(), version: 1, waiting: [], data: {}, variables: {}, locals: {}, calls: {}, engineState: null, timers: [] };
@@ -10,7 +9,7 @@ function record(key: string): StoredInstance {
 
 describe('instance store (embedded engine): durable writes with a group-committed folder fsync', () => {
   it('every acknowledged write was renamed into the folder before a folder fsync began, and concurrent writes share fsyncs', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-store-'));
+    const dir = tempDir('bra-store-');
     const store = new InstanceStore(dir);
     await store.init();
     // Watch the folder fsyncs (the real ones run): which file names each one covered, and when it ended.
@@ -44,7 +43,7 @@ describe('instance store (embedded engine): durable writes with a group-committe
   });
 
   it('a failing folder fsync fails the writes that waited for it, and the next write syncs again', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-store-'));
+    const dir = tempDir('bra-store-');
     const store = new InstanceStore(dir);
     await store.init();
     const proto = InstanceStore.prototype as unknown as { fsyncDir: () => Promise<void> };

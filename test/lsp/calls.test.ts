@@ -1,9 +1,8 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { LineIndex } from '../../server/src/core/xml/positions';
-import { FIXTURES, marked } from '../helpers';
+import { FIXTURES, marked, tempDir } from '../helpers';
 import { fileUri, LspClient } from './harness';
 
 describe('language server: call activities resolved across the workspace', function () {
@@ -12,7 +11,7 @@ describe('language server: call activities resolved across the workspace', funct
   let dir: string;
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-lsp-calls-'));
+    dir = tempDir('bra-lsp-calls-');
     const src = path.join(FIXTURES, 'process-data');
     fs.copyFileSync(path.join(src, 'resources.uml'), path.join(dir, 'resources.uml'));
     for (const f of ['underwriting.bpmn', 'approving.bpmn']) fs.copyFileSync(path.join(src, 'call', f), path.join(dir, f));

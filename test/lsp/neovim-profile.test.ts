@@ -5,11 +5,10 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CodeAction, CodeLens, Diagnostic, Location, WorkspaceEdit } from 'vscode-languageserver';
 import { LineIndex } from '../../server/src/core/xml/positions';
-import { EXAMPLE } from '../helpers';
+import { EXAMPLE, tempDir } from '../helpers';
 import { applyEdits, fileUri, LspClient } from './harness';
 
 /** Neovim writes `%c3%bc` where Node writes `%C3%BC`. */
@@ -27,7 +26,7 @@ describe("language server with a client that behaves like Neovim's (lowercase es
   let init: { capabilities: { executeCommandProvider?: { commands: string[] } } };
 
   beforeEach(async () => {
-    dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bra-nvim-')), 'prüf dir');
+    dir = path.join(tempDir('bra-nvim-'), 'prüf dir');
     fs.mkdirSync(dir);
     for (const f of fs.readdirSync(EXAMPLE)) fs.copyFileSync(path.join(EXAMPLE, f), path.join(dir, f));
     bpmnUri = lower(fileUri(path.join(dir, 'application.bpmn')));

@@ -1,14 +1,13 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CodeAction, CodeLens, CompletionItem, Hover, Location, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
 import { LineIndex } from '../../server/src/core/xml/positions';
-import { EXAMPLE, marked, splitProject } from '../helpers';
+import { EXAMPLE, marked, splitProject, tempDir } from '../helpers';
 import { applyEdits, fileUri, LspClient } from './harness';
 
 function workspace(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-lsp-'));
+  const dir = tempDir('bra-lsp-');
   for (const f of fs.readdirSync(EXAMPLE)) fs.copyFileSync(path.join(EXAMPLE, f), path.join(dir, f));
   return dir;
 }

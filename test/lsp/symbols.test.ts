@@ -1,10 +1,9 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DocumentSymbol, Location, SymbolInformation } from 'vscode-languageserver';
 import { LineIndex } from '../../server/src/core/xml/positions';
-import { EXAMPLE } from '../helpers';
+import { EXAMPLE, tempDir } from '../helpers';
 import { fileUri, LspClient } from './harness';
 
 describe('language server: document and workspace symbols (Outline, breadcrumbs, go to symbol)', function () {
@@ -12,7 +11,7 @@ describe('language server: document and workspace symbols (Outline, breadcrumbs,
   let client: LspClient;
   let dir: string;
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-symbols-'));
+    dir = tempDir('bra-symbols-');
     for (const f of fs.readdirSync(EXAMPLE)) fs.copyFileSync(path.join(EXAMPLE, f), path.join(dir, f));
     client = new LspClient();
     const init = (await client.initialize(dir)) as { capabilities: Record<string, unknown> };
@@ -54,7 +53,7 @@ describe('language server: the resource tree request behind the "Resource API" v
   let client: LspClient;
   let dir: string;
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-tree-'));
+    dir = tempDir('bra-tree-');
     for (const f of fs.readdirSync(EXAMPLE)) fs.copyFileSync(path.join(EXAMPLE, f), path.join(dir, f));
     client = new LspClient();
     await client.initialize(dir);
@@ -102,7 +101,7 @@ describe('language server: the resource tree request behind the "Resource API" v
   it('bpmnResourceApi/modelOf names the model a BPMN file uses (the client checks its problems before starting the API), null when none', async () => {
     const uri = fileUri(path.join(dir, 'application.bpmn'));
     assert.equal(await client.request<string | null>('bpmnResourceApi/modelOf', { uri }), fileUri(path.join(dir, 'resources.uml')));
-    const alone = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-alone-'));
+    const alone = tempDir('bra-alone-');
     fs.copyFileSync(path.join(dir, 'application.bpmn'), path.join(alone, 'application.bpmn'));
     assert.equal(await client.request<string | null>('bpmnResourceApi/modelOf', { uri: fileUri(path.join(alone, 'application.bpmn')) }), null);
   });

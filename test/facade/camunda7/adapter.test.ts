@@ -5,12 +5,11 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { startFacade, type RunningFacade } from '../../../server/src/facade/start';
 import { call, patchHeaders, raceOnOneTask, twoFacadesInterleaved } from '../remoteScenarios';
 import { UsageError } from '../../../server/src/node/files';
-import { EXAMPLE } from '../../helpers';
+import { EXAMPLE, tempDir } from '../../helpers';
 import { Camunda7StandIn } from './standin';
 
 const BPMN = path.join(EXAMPLE, 'application.bpmn');
@@ -202,7 +201,7 @@ describe('Camunda 7 adapter (engine-rest STAND-IN): configuration, deployment, c
   });
 
   it('the engine from bpmn-resource-api.json; credentials there are ignored with a warning; a process not deployed is a warning', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-c7-config-'));
+    const dir = tempDir('bra-c7-config-');
     for (const f of ['application.bpmn', 'resources.uml']) fs.copyFileSync(path.join(EXAMPLE, f), path.join(dir, f));
     fs.writeFileSync(path.join(dir, 'bpmn-resource-api.json'), JSON.stringify({ model: 'resources.uml', engine: { type: 'camunda7', url: standIn.url, password: 'nope' } }));
     const text = fs.readFileSync(path.join(dir, 'application.bpmn'), 'utf8').replace(/InsuranceApplication/g, 'Process_Elsewhere');

@@ -11,7 +11,6 @@
  * maps, history levels, error messages beyond those 7.15's sources show); only a live engine can.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type OpenAPIBackend from 'openapi-backend';
@@ -19,7 +18,7 @@ import { EmbeddedEngine } from '../../../server/src/facade/embedded/embeddedEngi
 import { EngineError, type InstanceSnapshot, type WaitingActivity } from '../../../server/src/facade/ports';
 import { loadApi } from '../../../server/src/facade/start';
 import { plainAll, typedAll, type TypedValue } from '../../../server/src/facade/camunda7/variables';
-import { FIXTURES } from '../../helpers';
+import { FIXTURES, tempDir } from '../../helpers';
 import { openApiValidator } from '../contract';
 import { HISTORY_PATHS } from './history-contract';
 
@@ -73,7 +72,7 @@ export class Camunda7StandIn {
     const { api, projects } = loadApi(this.o.bpmnFile, this.o.model);
     this.processId = api.process.id;
     for (const p of projects) for (const pr of p.doc.processes) for (const t of pr.messageTriggers) if (t.messageRef) this.messageIds.set(t.messageName, t.messageRef);
-    this.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-c7-standin-'));
+    this.dataDir = tempDir('bra-c7-standin-');
     this.engine = new EmbeddedEngine({ sources: projects.map((p) => ({ file: p.bpmnFile, text: p.text, doc: p.doc })), processId: api.process.id, dataDir: this.dataDir });
     await this.engine.init();
     this.contract = await loadContract();

@@ -6,11 +6,10 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { startFacade, type RunningFacade } from '../../../server/src/facade/start';
 import { call, patchHeaders, raceOnOneTask, twoFacadesInterleaved } from '../remoteScenarios';
-import { EXAMPLE, FIXTURES } from '../../helpers';
+import { EXAMPLE, FIXTURES, tempDir } from '../../helpers';
 import { Camunda8StandIn } from './standin';
 
 process.env.CAMUNDA_SDK_VALIDATION = 'strict';
@@ -23,7 +22,7 @@ async function facade(standIn: Camunda8StandIn, extra: Record<string, unknown> =
 
 /** A folder with the example, a bpmn-resource-api.json naming the stand-in, and `engine` settings. */
 function configured(standIn: Camunda8StandIn, engine: Record<string, unknown>, bpmn = BPMN, model = path.join(EXAMPLE, 'resources.uml')): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-c8-config-'));
+  const dir = tempDir('bra-c8-config-');
   fs.copyFileSync(bpmn, path.join(dir, 'process.bpmn'));
   fs.copyFileSync(model, path.join(dir, 'resources.uml'));
   fs.writeFileSync(path.join(dir, 'bpmn-resource-api.json'), JSON.stringify({ model: 'resources.uml', engine: { type: 'camunda8', url: standIn.url, ...engine } }));
@@ -222,7 +221,7 @@ describe('Camunda 8 adapter (orchestration-cluster-API STAND-IN): the gateway ri
   });
 
   it('a condition that reads a variable the write does not set: the variables are read (one more search), then judged', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-c8-reads-'));
+    const dir = tempDir('bra-c8-reads-');
     const bpmnFile = path.join(dir, 'gateway.bpmn');
     const text = fs.readFileSync(path.join(PD, 'gateway-feel.bpmn'), 'utf8');
     fs.writeFileSync(bpmnFile, text.replace('>=decision.accepted<', '>=decision.accepted and product = "car"<').replace('>=not(decision.accepted)<', '>=not(decision.accepted and product = "car")<'));

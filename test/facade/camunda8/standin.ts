@@ -16,12 +16,11 @@
  * problem `title`/`status` the client reads.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { EmbeddedEngine } from '../../../server/src/facade/embedded/embeddedEngine';
 import { EngineError, type InstanceSnapshot } from '../../../server/src/facade/ports';
 import { loadApi } from '../../../server/src/facade/start';
+import { tempDir } from '../../helpers';
 
 export interface Camunda8StandInOptions {
   bpmnFile: string | string[];
@@ -99,7 +98,7 @@ export class Camunda8StandIn {
         }
       }
     }
-    this.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bra-c8-standin-'));
+    this.dataDir = tempDir('bra-c8-standin-');
     this.engine = new EmbeddedEngine({ sources: projects.map((p) => ({ file: p.bpmnFile, text: p.text, doc: p.doc })), processId: api.process.id, dataDir: this.dataDir });
     await this.engine.init();
     this.app = Fastify();
