@@ -42,8 +42,9 @@ export interface C8Ops {
   searchIncidents(input: unknown, c: Consistency): Promise<Page<Incident>>;
 }
 
+/** The client's second argument of eventually consistent reads; without `consistency` it reads once, at once. */
 export interface Consistency {
-  consistency: { waitUpToMs: number; pollIntervalMs?: number; predicate?: (r: never) => boolean };
+  consistency?: { waitUpToMs: number; pollIntervalMs?: number; predicate?: (r: never) => boolean };
 }
 
 export interface Page<T> {
