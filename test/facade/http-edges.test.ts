@@ -99,6 +99,31 @@ describe('facade: HTTP edges found by trying it as a new user', () => {
   });
 });
 
+describe('facade: reads beside a DELETE of the same instance (found by fuzzing)', () => {
+  const h = new FacadeHarness();
+  before(() => h.start());
+  after(() => h.stop());
+
+  it('GET, HEAD and OPTIONS racing a DELETE answer 200/204 or 404, never 500', async () => {
+    const statuses = new Map<number, number>();
+    for (let i = 0; i < 30; i++) {
+      const key = `race${i}`;
+      assert.equal((await h.req('POST', '/application', { businessKey: key, product: 'p', price: 1 })).status, 201);
+      const answers = await Promise.all([
+        h.req('GET', `/application/${key}/decision`),
+        h.req('DELETE', `/application/${key}`),
+        h.req('GET', `/application/${key}`),
+        h.req('HEAD', `/application/${key}`),
+        h.req('OPTIONS', `/application/${key}/decision`),
+        h.req('GET', '/application?size=100'),
+      ]);
+      for (const a of answers) statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
+    }
+    assert.deepEqual([...statuses.keys()].filter((s) => ![200, 204, 404].includes(s)), [], JSON.stringify([...statuses]));
+    assert.equal((await h.req('GET', '/application')).body.total ?? 0, 0);
+  });
+});
+
 describe('facade: instance files are named so that distinct keys never meet on any platform', () => {
   it('case-differing keys and Windows device names get distinct, safe names; names read back', () => {
     const keys = ['Abc', 'abc', 'ABC', 'CON', 'con', 'nul', 'AUX.txt', 'a~b', 'a~B', 'x'.repeat(128), 'Y'.repeat(128)];

@@ -62,4 +62,30 @@ describe('instance store (embedded engine): durable writes with a group-committe
       proto.fsyncDir = real;
     }
   });
+
+  it('a read racing a removal gets the record or nothing, never an error (a GET beside a DELETE)', async () => {
+    const store = new InstanceStore(tempDir('bra-store-'));
+    await store.init();
+    const seen = { record: 0, gone: 0 };
+    for (let i = 0; i < 100; i++) {
+      const key = `Race-${i}`;
+      await store.write(record(key));
+      // Reads started before, with and after the removal, while its file and folder calls are under way.
+      const before = store.read(key);
+      const removal = store.remove(key);
+      const beside = store.read(key);
+      await new Promise((r) => setImmediate(r));
+      const after = store.read(key);
+      for (const r of await Promise.all([before, beside, after])) {
+        if (r) {
+          assert.equal(r.businessKey, key);
+          seen.record++;
+        } else seen.gone++;
+      }
+      assert.equal(await removal, true);
+      assert.equal(await store.read(key), undefined);
+      assert.equal(store.has(key), false);
+    }
+    assert.ok(seen.gone > 0, JSON.stringify(seen));
+  });
 });

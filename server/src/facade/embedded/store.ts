@@ -85,7 +85,14 @@ export class InstanceStore {
 
   async read(key: string): Promise<StoredInstance | undefined> {
     if (!this.keys.has(key)) return undefined;
-    const text = await fsp.readFile(this.file(key), 'utf8');
+    let text: string;
+    try {
+      text = await fsp.readFile(this.file(key), 'utf8');
+    } catch (e) {
+      // Removed between the check and the read (a DELETE does not wait for readers): it is gone.
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !this.keys.has(key)) return undefined;
+      throw e;
+    }
     return upgrade(JSON.parse(text) as StoredInstance);
   }
 
@@ -109,10 +116,17 @@ export class InstanceStore {
 
   async remove(key: string): Promise<boolean> {
     if (!this.keys.has(key)) return false;
-    await fsp.rm(this.file(key), { force: true });
-    await this.syncDir();
+    // Gone for readers before the file is: a read that finds the key also finds its file (or sees it removed).
     this.keys.delete(key);
     this.sorted = undefined;
+    try {
+      await fsp.rm(this.file(key), { force: true });
+    } catch (e) {
+      this.keys.add(key);
+      this.sorted = undefined;
+      throw e;
+    }
+    await this.syncDir();
     return true;
   }
 
