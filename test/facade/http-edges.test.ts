@@ -40,6 +40,20 @@ describe('facade: HTTP edges found by trying it as a new user', () => {
     assert.equal((await h.req('GET', '/docs', undefined, { accept: 'text/html' })).status, 200, 'the docs page is HTML');
   });
 
+  it('the longest business key POST accepts (128) is reachable; a longer path segment is 414 and a malformed escape 400, both problem+json', async () => {
+    const key = `K${'k'.repeat(127)}`;
+    assert.equal((await h.req('POST', '/application', { businessKey: key, product: 'p', price: 1 })).status, 201);
+    const got = await h.req('GET', `/application/${key}/decision`);
+    assert.equal(got.status, 200, got.text);
+    const long = await h.req('GET', `/application/${'k'.repeat(600)}`);
+    assert.equal(long.status, 414);
+    assert.match(long.headers.get('content-type') ?? '', /^application\/problem\+json/);
+    assert.match(long.body.detail, /longer than 512 characters/);
+    const bad = await h.req('GET', '/application/%zz');
+    assert.equal(bad.status, 400);
+    assert.match(bad.headers.get('content-type') ?? '', /^application\/problem\+json/);
+  });
+
   it('TRACE is 405 with Allow, not 404', async () => {
     // fetch() refuses to send TRACE; node:http does.
     const trace = (p: string) =>

@@ -55,6 +55,8 @@ export function hostAllowed(header: string | undefined, bind: string, allowed: r
 }
 
 const ENGINE_STATUS: Record<EngineErrorKind, number> = { 'not-found': 404, conflict: 409, rejected: 422, unavailable: 503 };
+/** fastify's maxParamLength: well above the longest business key (128) and engine item ids (Camunda 7: 36). */
+const MAX_PARAM_LENGTH = 512;
 
 export function createServer(o: HttpOptions): FastifyInstance {
   const requestTimeout = o.requestTimeout ?? 30_000;
@@ -67,6 +69,16 @@ export function createServer(o: HttpOptions): FastifyInstance {
     requestTimeout,
     connectionTimeout: requestTimeout * 2,
     http: { headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1000, requestTimeout) } as never,
+    // Above the longest business key (128, context.ts) and any engine's item id; fastify's default (100)
+    // made an instance with a longer key, which POST accepts, unreachable (414).
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // What fastify's router refuses before our handlers (a malformed escape, an overlong segment) is a
+    // problem too, not fastify's own JSON error shape.
+    frameworkErrors: (err: Error & { code?: string }, _req, reply) => {
+      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendProblem(reply, 414, `a path segment is longer than ${MAX_PARAM_LENGTH} characters`);
+      if (err.code === 'FST_ERR_BAD_URL') return sendProblem(reply, 400, 'the path is not a valid URL (a malformed %-escape)');
+      return sendProblem(reply, 400, err.message);
+    },
   });
 
   // Bodies are parsed to a value or `undefined` when empty: whether a body is needed is the handler's

@@ -153,6 +153,11 @@ export function buildOpenApi(api: ApiModel, options: { token?: boolean } = {}): 
       o.responses['406'] = problem('the request accepts none of the media types the API answers with');
       if (method === 'post' || method === 'put' || method === 'patch') o.responses['413'] = problem('body too large');
       if (options.token) o.responses['401'] = problem('a valid bearer token is required');
+      if (template.includes('{')) {
+        // The router refuses these before any handler (http.ts): an overlong or malformed path segment.
+        o.responses['400'] ??= problem('the path is not a valid URL (a malformed %-escape)');
+        o.responses['414'] = problem('a path segment is longer than 512 characters');
+      }
       o.responses['500'] = problem('internal error');
     }
   }
