@@ -62,9 +62,10 @@ for (const engine of ENGINES) {
       const seed = Number(process.env.FUZZ_SEED ?? 20261123);
       const r = rng(seed);
       const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)];
-      for (const k of ['a', 'b', 'c']) await fetch(`${h.running.url}/application`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ businessKey: k, product: 'p', price: 1 }) });
+      const longest = `K${'k'.repeat(127)}`; // the longest business key there is
+      for (const k of ['a', 'b', 'c', longest]) await fetch(`${h.running.url}/application`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ businessKey: k, product: 'p', price: 1 }) });
       const doc = ((await (await fetch(`${h.running.url}/application/a/document`)).json()) as { _embedded: { document: Array<{ documentId: string }> } })._embedded.document[0].documentId;
-      const paths = ['/application', '/application/a', '/application/b', '/application/c/decision', '/application/a/decision/approval', '/application/b/document', `/application/a/document/${doc}`, '/application/c/document/zzz', '/application/%00', '/application/%zz', `/application/${'k'.repeat(128)}`, '/application/a/../b', '/application/a/decision/', '/messages/x', '/messages/', '/openapi.json', '/docs/json', `/application/${'x'.repeat(5000)}`, '/application/a?x=1&x=2', '/application?page=-1', '/application?page=abc&size=1e9', '/application?size=0', '//application', '/application/%E2%82%AC', '/application/a%2Fb', '/APPLICATION/a'];
+      const paths = ['/application', '/application/a', '/application/b', '/application/c/decision', '/application/a/decision/approval', '/application/b/document', `/application/a/document/${doc}`, '/application/c/document/zzz', '/application/%00', '/application/%zz', `/application/${longest}`, `/application/${longest}/decision`, '/application/a/../b', '/application/a/decision/', '/messages/x', '/messages/', '/openapi.json', '/docs/json', `/application/${'x'.repeat(5000)}`, '/application/a?x=1&x=2', '/application?page=-1', '/application?page=abc&size=1e9', '/application?size=0', '//application', '/application/%E2%82%AC', '/application/a%2Fb', '/APPLICATION/a'];
       const failures: string[] = [];
       let sent = 0;
       const total = engine === 'embedded' ? 1200 : 400;

@@ -76,7 +76,8 @@ export class Camunda7StandIn {
     this.engine = new EmbeddedEngine({ sources: projects.map((p) => ({ file: p.bpmnFile, text: p.text, doc: p.doc })), processId: api.process.id, dataDir: this.dataDir });
     await this.engine.init();
     this.contract = await loadContract();
-    this.app = Fastify();
+    // Its ids carry the business key (pi-<key>), so path segments get as long as keys do; engine-rest has no such limit.
+    this.app = Fastify({ routerOptions: { maxParamLength: 1024 } });
     this.app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     this.app.addHook('onRequest', async (req, reply) => {
       this.requests.push(`${req.method} ${req.url.split('?')[0]}`);

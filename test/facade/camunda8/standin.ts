@@ -101,7 +101,7 @@ export class Camunda8StandIn {
     this.dataDir = tempDir('bra-c8-standin-');
     this.engine = new EmbeddedEngine({ sources: projects.map((p) => ({ file: p.bpmnFile, text: p.text, doc: p.doc })), processId: api.process.id, dataDir: this.dataDir });
     await this.engine.init();
-    this.app = Fastify();
+    this.app = Fastify({ routerOptions: { maxParamLength: 1024 } });
     this.app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     this.app.addHook('onRequest', async (req, reply) => {
       this.requests.push(`${req.method} ${req.url.split('?')[0]}`);
