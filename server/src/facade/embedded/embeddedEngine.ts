@@ -11,6 +11,7 @@ import {
   type WriteRequest,
 } from '../ports';
 import { KeyedMutex, Lru } from './concurrency';
+import { DefinitionStore, type SourceContext } from './definitions';
 import { prepareModdle, type ModdleContext, type SourceFile } from './moddle';
 import { InstanceRuntime, type InstanceVariables } from './runtime';
 import { TimerScheduler } from './scheduler';
@@ -74,6 +75,7 @@ const SETTLE_LIMIT = 10_000;
 export class EmbeddedEngine implements ProcessEngineAdapter {
   readonly name = 'embedded';
   private readonly store: InstanceStore;
+  private readonly definitions: DefinitionStore;
   private readonly live: Lru<string, Live>;
   private readonly snapshots: Lru<string, StoredInstance>;
   private readonly mutex = new KeyedMutex();
@@ -87,10 +89,10 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
   private readonly names = new Map<string, string>();
   private readonly scheduler: TimerScheduler;
   private readonly log: (line: string) => void;
-  private moddleContext: ModdleContext | undefined;
 
   constructor(private readonly options: EmbeddedOptions) {
     this.store = new InstanceStore(options.dataDir);
+    this.definitions = new DefinitionStore(options.dataDir);
     this.live = new Lru(options.maxLiveEngines ?? 8);
     this.snapshots = new Lru(options.maxCachedSnapshots ?? 200);
     this.log = options.log ?? (() => undefined);
@@ -115,13 +117,18 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
   async init(): Promise<string[]> {
     await this.store.init();
     // Parse the BPMN once for all instances (bpmn-engine would otherwise parse it per instance).
-    this.moddleContext = await prepareModdle(this.options.sources, this.options.processId, this.zeebeCalled);
-    // bpmn-engine reads the model when an engine is made: fail at start-up, not at the first request.
-    try {
-      new Engine({ name: 'check', moddleContext: this.moddleContext });
-    } catch (e) {
-      throw new Error(`bpmn-engine cannot read the model: ${(e as Error).message}`);
-    }
+    const moddleContext = await prepareModdle(this.options.sources, this.options.processId, this.zeebeCalled);
+    // Serialized once for every engine (definitions.ts); bpmn-engine reads the model here, so a model it
+    // cannot read fails at start-up, not at the first request.
+    await this.definitions.init(moddleContext, (ctx) => {
+      const check = new Engine({ name: 'check' }) as unknown as { _serializeModdleContext?: (c: ModdleContext) => SourceContext };
+      if (typeof check._serializeModdleContext !== 'function') throw new Error('this bpmn-engine version has no _serializeModdleContext (made for 25.x)');
+      try {
+        return check._serializeModdleContext(ctx);
+      } catch (e) {
+        throw new Error(`bpmn-engine cannot read the model: ${(e as Error).message}`);
+      }
+    });
     // Timers of every waiting instance, from the files: they fire after a restart too.
     for (const key of this.store.list()) {
       const rec = await this.store.read(key);
@@ -236,7 +243,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
       },
       rec,
     );
-    const engine = new Engine({ name: rec.businessKey, moddleContext: this.moddleContext, ...runtime.engineOptions() });
+    const engine = new Engine({ name: rec.businessKey, sourceContext: this.definitions.sourceContext, ...runtime.engineOptions() });
     const live: Live = { engine, execution: undefined as unknown as Execution, runtime, error: undefined };
     engine.on('error', (err) => {
       live.error = err;
@@ -308,7 +315,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
         rec.endedAt = new Date().toISOString();
         rec.engineState = null;
       } else {
-        rec.engineState = JSON.stringify(await live.engine.getState());
+        rec.engineState = await this.definitions.pack(await live.engine.getState());
       }
     }
     await this.store.write(rec);
@@ -350,7 +357,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
     const existing = this.live.get(rec.businessKey);
     if (existing) return existing;
     const live = this.newLive(next);
-    live.engine.recover(JSON.parse(rec.engineState!));
+    live.engine.recover(await this.definitions.unpack(rec.engineState!));
     live.execution = await live.engine.resume();
     this.live.set(rec.businessKey, live);
     return live;

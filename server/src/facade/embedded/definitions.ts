@@ -1,0 +1,154 @@
+/**
+ * The served model as bpmn-engine runs it, serialized once and shared by every instance's engine, and
+ * kept once on disk instead of once per instance.
+ *
+ * bpmn-engine serializes the model for each `new Engine({ moddleContext })`, and puts the whole
+ * serialized definition (`source`, a JSON string) into every state it gives. Stored with each instance,
+ * that is a copy of the model in every file, serialized, written, read and deserialized at every wait
+ * (a quarter of the example's instance file; a large model's copy outweighs the rest). Instead:
+ * - one serialized context (`sourceContext`, bpmn-engine's documented option) for all engines;
+ * - a state names its definition by hash (`sourceRef`); the definition is written once, under
+ *   `<dataDir>/definitions/<hash>.json`, before any state that names it;
+ * - recovering a state of the current model uses the shared context (bpmn-engine takes an engine's own
+ *   source when the state has none); a state of an earlier model gets that model's definition back, so
+ *   an instance stays on the model it started with after the file changed, as Camunda keeps instances
+ *   on their deployed version. States written with `source` inline (earlier versions) recover as before.
+ */
+import { createHash } from 'node:crypto';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import type { ModdleContext } from './moddle';
+
+/** moddle-context-serializer's context: what bpmn-engine builds engines from (`sourceContext`). */
+export interface SourceContext {
+  id: string;
+  serialize(): string;
+}
+
+interface DefinitionState {
+  id?: string;
+  source?: string;
+  sourceRef?: string;
+  [k: string]: unknown;
+}
+
+interface EngineState {
+  definitions?: DefinitionState[];
+  [k: string]: unknown;
+}
+
+type Serializer = (moddleContext: ModdleContext) => SourceContext;
+
+export class DefinitionStore {
+  readonly dir: string;
+  private current: { context: SourceContext; text: string; hash: string } | undefined;
+  /** texts of the definitions known to be on disk, by hash (earlier models' read from their files on demand) */
+  private readonly onDisk = new Map<string, string>();
+  /** definition files being written, so that concurrent writers of one wait for the same write */
+  private readonly writing = new Map<string, Promise<void>>();
+
+  constructor(dataDir: string) {
+    this.dir = path.join(dataDir, 'definitions');
+  }
+
+  /**
+   * Serializes the model once (with `serialize`, bpmn-engine's own serializer, so the context is the one
+   * each engine would have made) and makes sure its definition file is on disk.
+   */
+  async init(moddleContext: ModdleContext, serialize: Serializer): Promise<void> {
+    const context = serialize(moddleContext);
+    const text = context.serialize();
+    // bpmn-engine serializes the source again for each state it gives: the same text, so hand it over.
+    context.serialize = () => text;
+    await fsp.mkdir(this.dir, { recursive: true });
+    for (const f of await fsp.readdir(this.dir)) if (f.endsWith('.tmp')) await fsp.rm(path.join(this.dir, f), { force: true }); // cut by a crash
+    this.current = { context, text, hash: await this.keep(text) };
+  }
+
+  /** The shared serialized context every engine of the served model is built from. */
+  get sourceContext(): SourceContext {
+    return this.model().context;
+  }
+
+  /**
+   * An engine state as stored: its definition named by hash instead of copied in. (An instance recovered
+   * from an earlier model's or an earlier version's state gives that model's text: kept once as well.)
+   */
+  async pack(state: unknown): Promise<string> {
+    const { text, hash } = this.model();
+    for (const d of (state as EngineState).definitions ?? []) {
+      if (d.source === undefined) continue;
+      d.sourceRef = d.source === text ? hash : await this.keep(d.source);
+      delete d.source;
+    }
+    return JSON.stringify(state);
+  }
+
+  /** A stored engine state as bpmn-engine recovers it (see the module's comment). */
+  async unpack(stored: string): Promise<unknown> {
+    const { text, hash } = this.model();
+    const state = JSON.parse(stored) as EngineState;
+    for (const d of state.definitions ?? []) {
+      if (d.sourceRef !== undefined) {
+        if (d.sourceRef !== hash) d.source = await this.earlierText(d.sourceRef);
+        delete d.sourceRef;
+      } else if (d.source === text) {
+        delete d.source; // written inline by an earlier version, of this very model
+      }
+    }
+    return state;
+  }
+
+  private async earlierText(hash: string): Promise<string> {
+    let text = this.onDisk.get(hash);
+    if (text === undefined) {
+      if (!/^[0-9a-f]{32}$/.test(hash)) throw new Error(`an instance names an unknown model definition '${hash}'`);
+      try {
+        text = await fsp.readFile(path.join(this.dir, `${hash}.json`), 'utf8');
+      } catch (e) {
+        throw new Error(`the model definition this instance started on (${hash}) is missing from ${this.dir}: ${(e as Error).message}`);
+      }
+      this.onDisk.set(hash, text);
+    }
+    return text;
+  }
+
+  /** Makes sure a definition is on disk (written whole: temporary file, fsync, rename, folder fsync); its hash. */
+  private async keep(text: string): Promise<string> {
+    const hash = createHash('sha256').update(text).digest('hex').slice(0, 32);
+    if (this.onDisk.has(hash)) return hash;
+    let writing = this.writing.get(hash);
+    if (!writing) {
+      writing = this.write(hash, text).finally(() => this.writing.delete(hash));
+      this.writing.set(hash, writing);
+    }
+    await writing;
+    this.onDisk.set(hash, text);
+    return hash;
+  }
+
+  private async write(hash: string, text: string): Promise<void> {
+    const file = path.join(this.dir, `${hash}.json`);
+    if (await fsp.stat(file).then(() => true, () => false)) return;
+    const tmp = `${file}.${process.pid}.tmp`;
+    const fh = await fsp.open(tmp, 'w');
+    try {
+      await fh.writeFile(text);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fsp.rename(tmp, file);
+    const dir = await fsp.open(this.dir, 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
+
+  private model(): { context: SourceContext; text: string; hash: string } {
+    if (!this.current) throw new Error('DefinitionStore used before init');
+    return this.current;
+  }
+}
