@@ -1,4 +1,5 @@
 import { UsageError } from '../node/files';
+import { IdleCollector } from '../node/idleGc';
 import { loadApi, startFacade } from '../facade/start';
 import { buildOpenApi } from '../facade/openapi';
 import { parse, type Io } from './main';
@@ -57,6 +58,12 @@ export async function cmdServe(args: string[], io: Io): Promise<number> {
     if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL') throw new UsageError(`cannot listen: ${err.message}`);
     throw e;
   }
+  // The process is ours alone here: give memory back when the server falls idle after a burst (idleGc.ts).
+  const collector = new IdleCollector();
+  running.app.server.on('request', (_req, res) => {
+    collector.begin();
+    res.once('close', () => collector.end());
+  });
   io.out(`listening on ${running.url}`);
   for (const w of running.warnings) io.err(`warning: ${w}`);
   io.out(`  ${running.api.process.name ?? running.api.process.id}: ${running.api.root.resource.collectionUri} · OpenAPI ${running.url}/openapi.json · docs ${running.url}/docs/`);
@@ -64,6 +71,7 @@ export async function cmdServe(args: string[], io: Io): Promise<number> {
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      collector.close();
       void running.close().then(resolve, resolve);
     };
     process.on('SIGINT', stop);
