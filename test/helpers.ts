@@ -141,3 +141,15 @@ export function spawnServe(args: string[], options: { cli?: string; cwd?: string
     child.on('exit', (code) => reject(new Error(`serve exited (${code}) before listening: ${out}`)));
   });
 }
+
+/** Deterministic PRNG (mulberry32), so a failing run can be replayed from its seed. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

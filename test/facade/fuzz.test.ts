@@ -1,17 +1,6 @@
 import { strict as assert } from 'node:assert';
+import { rng } from '../helpers';
 import { ENGINES, engineTitle, FacadeHarness } from './harness';
-
-/** Deterministic PRNG (mulberry32), so a failing run can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const METHODS = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE', 'PROPFIND'];
 const TYPES = [undefined, 'application/json', 'application/merge-patch+json', 'text/plain', 'application/json; charset=latin1', 'application/hal+json', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded', ';;;'];

@@ -3,20 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LineIndex } from '../../server/src/core/xml/positions';
 import { decodeXml } from '../../server/src/core/xml/decode';
-import { EXAMPLE, FIXTURES } from '../helpers';
+import { EXAMPLE, FIXTURES, rng } from '../helpers';
 import { fileUri, LspClient } from './harness';
-
-/** Deterministic PRNG so a failing run can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Edit = { start: number; end: number; text: string; kind: string };
 
