@@ -71,4 +71,22 @@ describe('embedded engine: the model is kept once, and an instance stays on the 
     assert.match(engineStateOf(h.dataDir, 'legacy').definitions[0].sourceRef ?? '', /^[0-9a-f]{32}$/);
     for (const key of ['v1', 'legacy']) assert.equal((await h.req('PUT', `/application/${key}/decision/approval`, { approved: true })).status, 200, key);
   });
+
+  it('a definition no waiting instance runs on is removed at the next start; one still in use is kept', async () => {
+    const defs = () => fs.readdirSync(path.join(h.dataDir, 'definitions')).sort();
+    const two = defs();
+    assert.equal(two.length, 2);
+    // v2's model with one instance waiting on it; then a third model
+    assert.equal((await h.req('POST', '/application', { businessKey: 'w2', product: 'car', price: 1 })).status, 201);
+    await h.running.close();
+    fs.writeFileSync(bpmn, fs.readFileSync(bpmn, 'utf8').replace('name="approve decision"', 'name="approve the decision"'));
+    await h.start();
+    // the first model: every instance on it has ended; the second: w2 waits on it; the third: served
+    const three = defs();
+    assert.equal(three.length, 2, three.join(' '));
+    const w2 = engineStateOf(h.dataDir, 'w2').definitions[0].sourceRef;
+    assert.ok(three.includes(`${w2}.json`));
+    assert.ok(!three.includes(two.find((f) => f !== `${w2}.json`)!), 'the first model is gone');
+    assert.equal((await h.req('PUT', '/application/w2/decision', { accepted: false, premium: 1 })).status, 200);
+  });
 });

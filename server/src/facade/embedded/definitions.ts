@@ -99,6 +99,29 @@ export class DefinitionStore {
     return state;
   }
 
+  /** The definitions a stored engine state names (for prune). */
+  static refsOf(stored: string | null): string[] {
+    if (!stored) return [];
+    return [...stored.matchAll(/"sourceRef":"([0-9a-f]{32})"/g)].map((m) => m[1]);
+  }
+
+  /**
+   * Removes the definition files that neither the served model nor any stored state names (at start, before
+   * any engine runs): restarting on every save of the model would otherwise leave one file per edit.
+   */
+  async prune(referenced: ReadonlySet<string>): Promise<number> {
+    const { hash } = this.model();
+    let removed = 0;
+    for (const f of await fsp.readdir(this.dir)) {
+      const m = /^([0-9a-f]{32})\.json$/.exec(f);
+      if (!m || m[1] === hash || referenced.has(m[1])) continue;
+      await fsp.rm(path.join(this.dir, f), { force: true });
+      this.onDisk.delete(m[1]);
+      removed++;
+    }
+    return removed;
+  }
+
   private async earlierText(hash: string): Promise<string> {
     let text = this.onDisk.get(hash);
     if (text === undefined) {

@@ -129,11 +129,15 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
         throw new Error(`bpmn-engine cannot read the model: ${(e as Error).message}`);
       }
     });
-    // Timers of every waiting instance, from the files: they fire after a restart too.
+    // Timers of every waiting instance, from the files: they fire after a restart too. And which model
+    // definitions the instances still run on: the others are removed.
+    const referenced = new Set<string>();
     for (const key of this.store.list()) {
       const rec = await this.store.read(key);
       if (rec?.state === 'active' && !rec.incident) this.scheduler.schedule(key, earliest(rec));
+      for (const ref of DefinitionStore.refsOf(rec?.engineState ?? null)) referenced.add(ref);
     }
+    await this.definitions.prune(referenced);
     return [];
   }
 
