@@ -136,7 +136,11 @@ async function flowBench(results: Record<string, unknown>, ctx: unknown): Promis
   const flows = 300;
   const conc = 8;
   await throughput((i) => engineFlow(ctx, `warm${i}`), 50, conc);
+  const cpu0 = process.cpuUsage();
   const engineRate = await throughput((i) => engineFlow(ctx, `e${i}`), flows, conc);
+  const cpu1 = process.cpuUsage(cpu0);
+  // CPU per flow is steadier than flows per second on a noisy machine: engine direct (this process) vs the server.
+  const engineCpuMs = (cpu1.user + cpu1.system) / 1000 / flows;
   const rows: Array<Record<string, unknown>> = [];
   const disks: Array<[string, string]> = [['disk (os.tmpdir)', os.tmpdir()]];
   if (fs.existsSync('/dev/shm')) disks.push(['tmpfs (/dev/shm)', '/dev/shm']);
@@ -145,7 +149,9 @@ async function flowBench(results: Record<string, unknown>, ctx: unknown): Promis
     // The server runs in its own process, as in production; the client here uses the other core.
     const server = await spawnServer(dataDirOn(base));
     await throughput((i) => facadeFlow(server.url, `warm${i}`), 30, conc);
+    const before = cpuOf(server.pid);
     const rate = await throughput((i) => facadeFlow(server.url, `f${i}`), flows, conc);
+    const serverCpuMs = (cpuOf(server.pid) - before) / flows;
     await server.stop();
     rows.push({
       dataDir: label,
@@ -154,14 +160,26 @@ async function flowBench(results: Record<string, unknown>, ctx: unknown): Promis
       engineSavingStateFlowsPerSec: +durableRate.toFixed(1),
       ratioToEngine: +(rate / engineRate).toFixed(2),
       ratioToEngineSavingState: +(rate / durableRate).toFixed(2),
+      serverCpuMsPerFlow: +serverCpuMs.toFixed(1),
+      engineDirectCpuMsPerFlow: +engineCpuMs.toFixed(1),
     });
   }
   for (const r of rows) {
     console.log(
-      `${String(r.dataDir).padEnd(18)} facade ${String(r.facadeFlowsPerSec).padStart(6)} flows/s | engine direct ${String(r.engineFlowsPerSec).padStart(6)} flows/s: ratio ${r.ratioToEngine} (target ≥ 0.8) | engine saving state at each wait ${String(r.engineSavingStateFlowsPerSec).padStart(6)} flows/s: ratio ${r.ratioToEngineSavingState}`,
+      `${String(r.dataDir).padEnd(18)} facade ${String(r.facadeFlowsPerSec).padStart(6)} flows/s | engine direct ${String(r.engineFlowsPerSec).padStart(6)} flows/s: ratio ${r.ratioToEngine} (target ≥ 0.8) | engine saving state at each wait ${String(r.engineSavingStateFlowsPerSec).padStart(6)} flows/s: ratio ${r.ratioToEngineSavingState} | CPU a flow: server ${r.serverCpuMsPerFlow} ms, engine direct ${r.engineDirectCpuMsPerFlow} ms`,
     );
   }
   results.flow = rows;
+}
+
+/** CPU time (user + system, all threads) a process has used so far, ms (Linux /proc; 0 elsewhere). */
+function cpuOf(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (100 Hz)
+  } catch {
+    return 0;
+  }
 }
 
 async function getBench(results: Record<string, unknown>): Promise<void> {
