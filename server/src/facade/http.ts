@@ -56,7 +56,7 @@ export function hostAllowed(header: string | undefined, bind: string, allowed: r
 
 const ENGINE_STATUS: Record<EngineErrorKind, number> = { 'not-found': 404, conflict: 409, rejected: 422, unavailable: 503 };
 /** fastify's maxParamLength: well above the longest business key (128) and engine item ids (Camunda 7: 36). */
-const MAX_PARAM_LENGTH = 512;
+export const MAX_PARAM_LENGTH = 512;
 
 export function createServer(o: HttpOptions): FastifyInstance {
   const requestTimeout = o.requestTimeout ?? 30_000;

@@ -1,4 +1,5 @@
 import type { ApiModel, ApiResource } from './api';
+import { MAX_PARAM_LENGTH } from './http';
 import { classSchema, type JsonSchema } from './schemas';
 import { collectionMethods, possibleItemMethods } from './representation';
 import { packageVersion } from '../node/version';
@@ -156,7 +157,7 @@ export function buildOpenApi(api: ApiModel, options: { token?: boolean } = {}): 
       if (template.includes('{')) {
         // The router refuses these before any handler (http.ts): an overlong or malformed path segment.
         o.responses['400'] ??= problem('the path is not a valid URL (a malformed %-escape)');
-        o.responses['414'] = problem('a path segment is longer than 512 characters');
+        o.responses['414'] = problem(`a path segment is longer than ${MAX_PARAM_LENGTH} characters`);
       }
       o.responses['500'] = problem('internal error');
     }

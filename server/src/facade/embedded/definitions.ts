@@ -17,6 +17,7 @@
 import { createHash } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
+import { fsyncFolder, replaceFile } from './durableFile';
 import type { ModdleContext } from './moddle';
 
 /** moddle-context-serializer's context: what bpmn-engine builds engines from (`sourceContext`). */
@@ -109,17 +110,14 @@ export class DefinitionStore {
    * Removes the definition files that neither the served model nor any stored state names (at start, before
    * any engine runs): restarting on every save of the model would otherwise leave one file per edit.
    */
-  async prune(referenced: ReadonlySet<string>): Promise<number> {
+  async prune(referenced: ReadonlySet<string>): Promise<void> {
     const { hash } = this.model();
-    let removed = 0;
     for (const f of await fsp.readdir(this.dir)) {
       const m = /^([0-9a-f]{32})\.json$/.exec(f);
       if (!m || m[1] === hash || referenced.has(m[1])) continue;
       await fsp.rm(path.join(this.dir, f), { force: true });
       this.onDisk.delete(m[1]);
-      removed++;
     }
-    return removed;
   }
 
   private async earlierText(hash: string): Promise<string> {
@@ -153,21 +151,8 @@ export class DefinitionStore {
   private async write(hash: string, text: string): Promise<void> {
     const file = path.join(this.dir, `${hash}.json`);
     if (await fsp.stat(file).then(() => true, () => false)) return;
-    const tmp = `${file}.${process.pid}.tmp`;
-    const fh = await fsp.open(tmp, 'w');
-    try {
-      await fh.writeFile(text);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fsp.rename(tmp, file);
-    const dir = await fsp.open(this.dir, 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
+    await replaceFile(file, text);
+    await fsyncFolder(this.dir);
   }
 
   private model(): { context: SourceContext; text: string; hash: string } {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { InstanceSnapshot } from '../ports';
+import { fsyncFolder, replaceFile } from './durableFile';
 import type { InstanceVariables } from './runtime';
 
 /** What is on disk for one instance: the snapshot, its process data and the engine's own state (null once completed). */
@@ -97,16 +98,7 @@ export class InstanceStore {
   }
 
   async write(rec: StoredInstance): Promise<void> {
-    const target = this.file(rec.businessKey);
-    const tmp = `${target}.${process.pid}.${Date.now()}.tmp`;
-    const fh = await fsp.open(tmp, 'w');
-    try {
-      await fh.writeFile(JSON.stringify(rec));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fsp.rename(tmp, target);
+    await replaceFile(this.file(rec.businessKey), JSON.stringify(rec));
     await this.syncDir();
     if (!this.keys.has(rec.businessKey)) {
       this.keys.add(rec.businessKey);
@@ -156,13 +148,8 @@ export class InstanceStore {
     return this.nextDirSync;
   }
 
-  private async fsyncDir(): Promise<void> {
-    const fh = await fsp.open(this.dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+  private fsyncDir(): Promise<void> {
+    return fsyncFolder(this.dir);
   }
 }
 
