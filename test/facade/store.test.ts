@@ -7,23 +7,41 @@ function record(key: string): StoredInstance {
   return { businessKey: key, processId: 'P', state: 'active', startedAt: new Date(0).toISOString(), version: 1, waiting: [], data: {}, variables: {}, locals: {}, calls: {}, engineState: null, timers: [] };
 }
 
+async function newStore(): Promise<{ dir: string; store: InstanceStore }> {
+  const dir = tempDir('bra-store-');
+  const store = new InstanceStore(dir);
+  await store.init();
+  return { dir, store };
+}
+
+type FolderFsync = (this: InstanceStore) => Promise<void>;
+
+/** Runs `body` with every store's folder fsync replaced by `spy` (which may call the real one), then restores it. */
+async function withFolderFsync(spy: (this: InstanceStore, real: FolderFsync) => Promise<void>, body: () => Promise<void>): Promise<void> {
+  const proto = InstanceStore.prototype as unknown as { fsyncDir: FolderFsync };
+  const real = proto.fsyncDir;
+  proto.fsyncDir = function (this: InstanceStore) {
+    return spy.call(this, real);
+  };
+  try {
+    await body();
+  } finally {
+    proto.fsyncDir = real;
+  }
+}
+
 describe('instance store (embedded engine): durable writes with a group-committed folder fsync', () => {
   it('every acknowledged write was renamed into the folder before a folder fsync began, and concurrent writes share fsyncs', async () => {
-    const dir = tempDir('bra-store-');
-    const store = new InstanceStore(dir);
-    await store.init();
+    const { dir, store } = await newStore();
     // Watch the folder fsyncs (the real ones run): which file names each one covered, and when it ended.
-    const proto = InstanceStore.prototype as unknown as { fsyncDir: () => Promise<void> };
-    const real = proto.fsyncDir;
     const completed: Array<Set<string>> = [];
     let started = 0;
-    proto.fsyncDir = async function (this: InstanceStore) {
+    await withFolderFsync(async function (real) {
       started++;
       const covered = new Set(fs.readdirSync(this.dir));
       await real.call(this);
       completed.push(covered);
-    };
-    try {
+    }, async () => {
       const keys = Array.from({ length: 40 }, (_, i) => `Key-${i}`);
       await Promise.all(
         keys.map(async (k) => {
@@ -37,35 +55,25 @@ describe('instance store (embedded engine): durable writes with a group-committe
       const again = new InstanceStore(dir);
       await again.init();
       for (const k of keys) assert.equal((await again.read(k))?.businessKey, k);
-    } finally {
-      proto.fsyncDir = real;
-    }
+    });
   });
 
   it('a failing folder fsync fails the writes that waited for it, and the next write syncs again', async () => {
-    const dir = tempDir('bra-store-');
-    const store = new InstanceStore(dir);
-    await store.init();
-    const proto = InstanceStore.prototype as unknown as { fsyncDir: () => Promise<void> };
-    const real = proto.fsyncDir;
+    const { store } = await newStore();
     let fail = true;
-    proto.fsyncDir = async function (this: InstanceStore) {
+    await withFolderFsync(async function (real) {
       if (fail) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
       return real.call(this);
-    };
-    try {
+    }, async () => {
       await assert.rejects(store.write(record('a')), /EIO/);
       fail = false;
       await store.write(record('b'));
       assert.equal((await store.read('b'))?.businessKey, 'b');
-    } finally {
-      proto.fsyncDir = real;
-    }
+    });
   });
 
   it('a read racing a removal gets the record or nothing, never an error (a GET beside a DELETE)', async () => {
-    const store = new InstanceStore(tempDir('bra-store-'));
-    await store.init();
+    const { store } = await newStore();
     const seen = { record: 0, gone: 0 };
     for (let i = 0; i < 100; i++) {
       const key = `Race-${i}`;
