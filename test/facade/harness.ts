@@ -4,13 +4,41 @@ import { EXAMPLE, tempDir } from '../helpers';
 import { ContractChecker } from './contract';
 import { Camunda7StandIn } from './camunda7/standin';
 import { Camunda8StandIn } from './camunda8/standin';
+import { EngineRestProxy } from '../engines/engineRestProxy';
+import { LIVE_VERSION, liveEnginesMissing, sharedLiveEngine, type LiveKind } from '../engines/live';
+
+export type LiveEngineUnderTest = 'camunda7-live' | 'operaton-live';
+export type EngineUnderTest = 'embedded' | 'camunda7' | 'camunda8' | LiveEngineUnderTest;
+
+/**
+ * The live engines (test/engines: Camunda 7 CE and Operaton as Spring Boot jars) when they can run here.
+ * Where they cannot (or are not asked for: BRA_LIVE_ENGINES=1), one pending test says why.
+ */
+function liveEngines(): LiveEngineUnderTest[] {
+  const missing = liveEnginesMissing();
+  if (!missing) return ['camunda7-live', 'operaton-live'];
+  describe('live engines (Camunda 7 CE, Operaton)', () => {
+    it(`SKIPPED: ${missing}`);
+  });
+  return [];
+}
 
 /**
  * The engines one HTTP suite runs against: the embedded one, Camunda 7's engine-rest and Camunda 8's
- * orchestration cluster API (each through its stand-in, see camunda7/standin.ts and camunda8/standin.ts).
+ * orchestration cluster API through their stand-ins (camunda7/standin.ts, camunda8/standin.ts), and
+ * live Camunda 7 CE and Operaton through the Camunda 7 adapter (test/engines).
  */
-export const ENGINES = ['embedded', 'camunda7', 'camunda8'] as const;
-export type EngineUnderTest = (typeof ENGINES)[number];
+export const ENGINES: readonly EngineUnderTest[] = ['embedded', 'camunda7', 'camunda8', ...liveEngines()];
+/** The engines the Camunda 7 adapter runs against: its stand-in and the live engines. */
+export const CAMUNDA7_ENGINES: readonly EngineUnderTest[] = ENGINES.filter((e) => e === 'camunda7' || isLive(e));
+
+export function isLive(engine: EngineUnderTest): engine is LiveEngineUnderTest {
+  return engine.endsWith('-live');
+}
+
+export function liveKind(engine: LiveEngineUnderTest): LiveKind {
+  return engine === 'camunda7-live' ? 'camunda7' : 'operaton';
+}
 
 // The Camunda 8 client judges every request it sends and every answer it gets by its schemas; strict fails the call.
 process.env.CAMUNDA_SDK_VALIDATION = 'strict';
@@ -19,6 +47,7 @@ process.env.CAMUNDA_SDK_VALIDATION = 'strict';
 export function engineTitle(engine: EngineUnderTest): string {
   if (engine === 'camunda7') return 'Camunda 7 adapter against an engine-rest STAND-IN';
   if (engine === 'camunda8') return 'Camunda 8 adapter against an orchestration-cluster-API STAND-IN';
+  if (isLive(engine)) return `Camunda 7 adapter against LIVE ${LIVE_VERSION[liveKind(engine)]}`;
   return 'embedded bpmn-engine';
 }
 
@@ -40,6 +69,8 @@ export class FacadeHarness {
   standIn: Camunda7StandIn | undefined;
   /** for engine `camunda8`: the orchestration cluster API stand-in (kept across facade restarts) */
   c8: Camunda8StandIn | undefined;
+  /** for a live engine: the validating pass-through the facade talks to (engineRestProxy.ts) */
+  live: EngineRestProxy | undefined;
   readonly engine: EngineUnderTest;
 
   constructor(private readonly options: Partial<StartOptions> & { engine?: EngineUnderTest } = {}) {
@@ -57,6 +88,16 @@ export class FacadeHarness {
     if (this.engine === 'camunda8') {
       this.c8 ??= await new Camunda8StandIn({ bpmnFile, model: this.options.model }).start();
       Object.assign(remote, { engine: 'camunda8', engineUrl: this.c8.url });
+    }
+    if (isLive(this.engine)) {
+      if (!this.live) {
+        const engine = await sharedLiveEngine(liveKind(this.engine));
+        await engine.reset(); // what earlier suites deployed and started is gone
+        this.live = new EngineRestProxy(engine.url);
+      }
+      if (!this.live.url) await this.live.start(); // first start, or again after stop()
+      // Deployed as users do, through --deploy (again at each restart: the engine keeps only changed files).
+      Object.assign(remote, { engine: 'camunda7', engineUrl: this.live.url, deploy: true });
     }
     this.running = await startFacade({ bpmnFile, port: 0, log: () => undefined, ...this.options, ...remote, dataDir: this.dataDir });
     const doc = await fetch(`${this.running.url}/openapi.json`);
@@ -76,6 +117,10 @@ export class FacadeHarness {
       this.standIn.assertClean();
     }
     await this.c8?.stop();
+    if (this.live) {
+      await this.live.stop();
+      this.live.assertClean();
+    }
     ContractChecker.report(this.contract);
   }
 

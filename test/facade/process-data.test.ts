@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import { FIXTURES } from '../helpers';
-import { ENGINES, engineTitle, FacadeHarness } from './harness';
+import { CAMUNDA7_ENGINES, ENGINES, engineTitle, FacadeHarness, type EngineUnderTest } from './harness';
 
 const PD = path.join(FIXTURES, 'process-data');
 
@@ -19,7 +19,8 @@ async function until(h: FacadeHarness, key: string, test: (root: any) => boolean
 const waitingAt = (root: any) => root._process.waiting.map((w: { activityId: string }) => w.activityId);
 
 // JUEL is Camunda 7's notation, FEEL Camunda 8's: each adapter runs its own.
-for (const [notation, engine] of [['juel', 'embedded'], ['feel', 'embedded'], ['juel', 'camunda7'], ['feel', 'camunda8']] as const) {
+const NOTATIONS: Array<readonly ['juel' | 'feel', EngineUnderTest]> = [['juel', 'embedded'], ['feel', 'embedded'], ...CAMUNDA7_ENGINES.map((e) => ['juel', e] as const), ['feel', 'camunda8']];
+for (const [notation, engine] of NOTATIONS) {
   describe(`process data: the paper's accepted? gateway in ${notation.toUpperCase()} (${engineTitle(engine)}, real HTTP)`, () => {
     const h = new FacadeHarness({ bpmnFile: path.join(PD, `gateway-${notation}.bpmn`), engine });
     before(() => h.start());

@@ -9,6 +9,7 @@
  * runtime API forgets an instance when it ends.
  */
 import * as path from 'node:path';
+import { deployableText } from '../../core/bpmn/deployable';
 import { executionFacts } from '../../core/bpmn/execution';
 import { KeyedMutex } from '../embedded/concurrency';
 import { optimisticUpdate, written } from '../optimistic';
@@ -114,7 +115,7 @@ export class Camunda7Engine implements ProcessEngineAdapter {
       form.set('deployment-source', 'bpmn-resource-api');
       form.set('enable-duplicate-filtering', 'true');
       form.set('deploy-changed-only', 'true');
-      for (const s of this.o.sources) form.set(path.basename(s.file), new Blob([s.text], { type: 'application/xml' }), path.basename(s.file));
+      for (const s of this.o.sources) form.set(path.basename(s.file), new Blob([deployableText(s.text, s.doc)], { type: 'application/xml' }), path.basename(s.file));
       try {
         await this.client.postForm('/deployment/create', form);
         this.log(`deployed ${this.o.sources.length} file(s) to ${this.o.url}`);

@@ -15,6 +15,7 @@
  */
 import * as path from 'node:path';
 import { stuckAfter, type StuckAt } from '../../core/bpmn/conditionsAhead';
+import { deployableText } from '../../core/bpmn/deployable';
 import { MissingVariables } from '../../core/expressions';
 import { KeyedMutex } from '../embedded/concurrency';
 import { optimisticUpdate, written } from '../optimistic';
@@ -86,7 +87,7 @@ export class Camunda8Engine implements ProcessEngineAdapter {
 
   async init(): Promise<string[]> {
     if (this.o.deploy) {
-      const resources = this.o.sources.map((s) => new File([s.text], path.basename(s.file), { type: 'application/xml' }));
+      const resources = this.o.sources.map((s) => new File([deployableText(s.text, s.doc)], path.basename(s.file), { type: 'application/xml' }));
       try {
         await this.writes.createDeployment({ resources });
         this.log(`deployed ${resources.length} file(s) to ${this.o.url}`);
