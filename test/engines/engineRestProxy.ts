@@ -43,8 +43,12 @@ export class EngineRestProxy {
   private server: http.Server | undefined;
   private api!: OpenAPIBackend;
 
+  private readonly origin: string;
+
   /** `upstream`: the live engine-rest base URL, e.g. http://127.0.0.1:8080/engine-rest */
-  constructor(private readonly upstream: string) {}
+  constructor(upstream: string) {
+    this.origin = new URL(upstream).origin;
+  }
 
   async start(): Promise<this> {
     this.api = await engineRestContract();
@@ -86,8 +90,7 @@ export class EngineRestProxy {
     this.requests.push(where);
     this.received.push({ request: where, body, authorization: req.headers.authorization });
     this.check(req.method!, u, req.headers, body, type);
-    const upstream = new URL(this.upstream);
-    const target = `${upstream.origin}${u.pathname}${u.search}`;
+    const target = `${this.origin}${u.pathname}${u.search}`;
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k)) headers[k] = v;
     const answer = await fetch(target, { method: req.method, headers, body: raw.length ? raw : undefined });

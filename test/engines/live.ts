@@ -7,9 +7,8 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
-import { ROOT } from '../helpers';
+import { freePort, ROOT } from '../helpers';
 
 export type LiveKind = 'camunda7' | 'operaton';
 
@@ -48,15 +47,6 @@ export function liveEnginesMissing(): string | undefined {
     missingReason = absent.length ? `${absent.map((k) => path.relative(ROOT, jarOf(k))).join(', ')} not built (run npm run engines; it needs Maven)` : null;
   }
   return missingReason ?? undefined;
-}
-
-/** A port nothing listens on (taken from the OS, then let go). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 export interface LiveEngineOptions {
@@ -141,6 +131,13 @@ export class LiveEngine {
 }
 
 const shared = new Map<LiveKind, Promise<LiveEngine>>();
+
+/** Stops every shared engine (SIGTERM, SIGKILL after 10 s); the root hooks call it after the last test. */
+export async function stopSharedLiveEngines(): Promise<void> {
+  const engines = [...shared.values()];
+  shared.clear();
+  await Promise.all(engines.map((e) => e.then((x) => x.stop(), () => undefined)));
+}
 
 /** The engine of this kind for the whole test process: started on first use, stopped at exit. */
 export function sharedLiveEngine(kind: LiveKind): Promise<LiveEngine> {

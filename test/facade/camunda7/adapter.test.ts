@@ -4,27 +4,17 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { startFacade, type RunningFacade } from '../../../server/src/facade/start';
 import { call, patchHeaders, raceOnOneTask, twoFacadesInterleaved } from '../remoteScenarios';
 import { UsageError } from '../../../server/src/node/files';
-import { EXAMPLE, tempDir } from '../../helpers';
+import { EXAMPLE, freePort, tempDir } from '../../helpers';
 import { Camunda7StandIn } from './standin';
 
 const BPMN = path.join(EXAMPLE, 'application.bpmn');
 
 async function facade(standIn: Camunda7StandIn, extra: Record<string, unknown> = {}): Promise<RunningFacade> {
   return startFacade({ bpmnFile: BPMN, engine: 'camunda7', engineUrl: standIn.url, port: 0, log: () => undefined, ...extra });
-}
-
-/** A port nothing listens on (taken from the OS, then let go). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 describe('Camunda 7 adapter (engine-rest STAND-IN): a stateless facade', () => {

@@ -17,7 +17,7 @@ export function deployableText(text: string, doc: BpmnDocument): string {
   const inserts: number[] = [];
   for (const link of doc.links) {
     const el = link.element;
-    if (el.prefix || (el.uri !== '' && el.uri !== BPMN_MODEL_NS && el.uri !== undefined)) continue;
+    if (el.prefix || (el.uri && el.uri !== BPMN_MODEL_NS)) continue; // prefixed, or in a namespace of its own
     inserts.push(el.start + 1 + el.name.length);
   }
   if (!inserts.length) return text;
