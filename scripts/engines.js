@@ -64,7 +64,7 @@ function main() {
     }
     const started = Date.now();
     if (engine === 'operaton' && !fs.existsSync(path.join(DIR, 'target', 'lib', OPERATON_SPIN.file))) {
-      if (!maven(['dependency:copy', `-Dartifact=${OPERATON_SPIN.artifact}`, `-DoutputDirectory=${path.join(DIR, 'target', 'lib')}`])) fail(engine);
+      if (!maven(['-Poperaton', 'dependency:copy', `-Dartifact=${OPERATON_SPIN.artifact}`, `-DoutputDirectory=${path.join(DIR, 'target', 'lib')}`])) fail(engine);
     }
     if (!maven([`-P${engine}`, 'package'])) fail(engine);
     console.log(`built ${path.relative(process.cwd(), jar)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);

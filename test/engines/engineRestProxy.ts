@@ -15,6 +15,9 @@ import type OpenAPIBackend from 'openapi-backend';
 import { ROOT } from '../helpers';
 import { openApiValidator } from '../facade/contract';
 
+/** BRA_PROXY_TRACE=1 prints each request and the engine's answer (to debug a live run by hand). */
+const TRACE = process.env.BRA_PROXY_TRACE === '1';
+
 export const ENGINE_REST_OPENAPI = path.join(ROOT, 'test', 'engines', 'target', 'camunda7', 'openapi.json');
 
 let contract: Promise<OpenAPIBackend> | undefined;
@@ -99,6 +102,7 @@ export class EngineRestProxy {
     answer.headers.forEach((v, k) => {
       if (!['content-encoding', 'transfer-encoding', 'connection', 'content-length'].includes(k)) back[k] = v;
     });
+    if (TRACE) process.stderr.write(`[engine-rest] ${where}${u.search} ${raw.length ? raw.toString('utf8').slice(0, 400) : ''}\n  -> ${answer.status} ${out.toString('utf8').slice(0, 600)}\n`);
     res.writeHead(answer.status, back);
     res.end(out);
   }

@@ -10,20 +10,43 @@ import { call, patchHeaders, raceOnOneTask, twoFacadesInterleaved } from '../rem
 import { UsageError } from '../../../server/src/node/files';
 import { EXAMPLE, freePort, tempDir } from '../../helpers';
 import { Camunda7StandIn } from './standin';
+import { EngineRestProxy } from '../../engines/engineRestProxy';
+import { LiveEngine, sharedLiveEngine } from '../../engines/live';
+import { CAMUNDA7_ENGINES, engineTitle, isLive, liveKind, type EngineUnderTest } from '../harness';
 
 const BPMN = path.join(EXAMPLE, 'application.bpmn');
 
-async function facade(standIn: Camunda7StandIn, extra: Record<string, unknown> = {}): Promise<RunningFacade> {
+async function facade(standIn: { url: string }, extra: Record<string, unknown> = {}): Promise<RunningFacade> {
   return startFacade({ bpmnFile: BPMN, engine: 'camunda7', engineUrl: standIn.url, port: 0, log: () => undefined, ...extra });
 }
 
-describe('Camunda 7 adapter (engine-rest STAND-IN): a stateless facade', () => {
-  let standIn: Camunda7StandIn;
+/** What the stateless-facade tests need of the engine-rest behind the facades: the stand-in, or a live engine behind the validating pass-through. */
+interface EngineRestBackend {
+  url: string;
+  readonly requests: string[];
+  readonly received: { request: string; body: unknown; authorization?: string }[];
+  stop(): Promise<void>;
+  assertClean(): void;
+}
+
+async function backend(engine: EngineUnderTest): Promise<{ rest: EngineRestBackend; deploy: boolean }> {
+  if (!isLive(engine)) return { rest: await new Camunda7StandIn({ bpmnFile: BPMN }).start(), deploy: false };
+  const live = await sharedLiveEngine(liveKind(engine));
+  await live.reset();
+  return { rest: await new EngineRestProxy(live.url).start(), deploy: true };
+}
+
+for (const engine of CAMUNDA7_ENGINES)
+describe(`${engineTitle(engine)}: a stateless facade`, () => {
+  let standIn: EngineRestBackend;
   let a: RunningFacade;
   let b: RunningFacade;
   before(async () => {
-    standIn = await new Camunda7StandIn({ bpmnFile: BPMN }).start();
-    [a, b] = await Promise.all([facade(standIn), facade(standIn)]);
+    const { rest, deploy } = await backend(engine);
+    standIn = rest;
+    // One after the other: the first deploys (live engines), the second finds the deployment unchanged.
+    a = await facade(standIn, { deploy });
+    b = await facade(standIn, { deploy });
   });
   after(async () => {
     await Promise.all([a?.close(), b?.close()]);
@@ -214,5 +237,50 @@ describe('Camunda 7 adapter (engine-rest STAND-IN): configuration, deployment, c
     await assert.rejects(startFacade({ bpmnFile: BPMN, engine: 'camunda7', engineUrl: 'localhost:8080', port: 0 }), (e: Error) => e instanceof UsageError && /must be http/.test(e.message));
     await assert.rejects(startFacade({ bpmnFile: BPMN, engine: 'zeebe', port: 0 }), (e: Error) => e instanceof UsageError && /unknown engine 'zeebe'/.test(e.message));
     await assert.rejects(startFacade({ bpmnFile: BPMN, engine: 'camunda8', port: 0 }), (e: Error) => e instanceof UsageError && /camunda8 needs --engine-url/.test(e.message));
+  });
+});
+
+// The credentials from the environment against a real check: engine-rest's own ProcessEngineAuthenticationFilter
+// with HTTP Basic (the test engine's basic-auth profile; its user demo/demo is in the engine's identity service).
+for (const kind of CAMUNDA7_ENGINES.filter(isLive).map(liveKind))
+describe(`Camunda 7 adapter against LIVE ${kind === 'camunda7' ? 'Camunda 7 CE' : 'Operaton'} with HTTP Basic on engine-rest`, () => {
+  const live = new LiveEngine(kind, { basicAuth: true });
+  const OWN = ['BPMN_RESOURCE_API_ENGINE_USER', 'BPMN_RESOURCE_API_ENGINE_PASSWORD'];
+  before(async function () {
+    this.timeout(180_000);
+    await live.start();
+  });
+  afterEach(() => OWN.forEach((k) => delete process.env[k]));
+  after(() => live.stop());
+
+  it('right credentials from the environment: deployed and served; without them, or wrong: 503 naming the variables', async () => {
+    const anonymous = await fetch(`${live.url}/process-definition`);
+    assert.equal(anonymous.status, 401, 'the engine itself refuses a request without credentials');
+    process.env.BPMN_RESOURCE_API_ENGINE_USER = 'demo';
+    process.env.BPMN_RESOURCE_API_ENGINE_PASSWORD = 'demo';
+    const ok = await facade({ url: live.url }, { deploy: true });
+    try {
+      assert.equal((await call(ok, 'POST', '/application', { businessKey: 'authed', product: 'car' })).status, 201);
+      assert.equal((await call(ok, 'GET', '/application/authed/document')).body.count, 2);
+    } finally {
+      await ok.close();
+    }
+    // Counted now: after a wrong password the engine refuses even the right one for a few seconds (its login
+    // delay after failed attempts, identity service defaults), which the facade then reports as the same 503.
+    const count = await fetch(`${live.url}/process-instance/count`, { headers: { authorization: `Basic ${Buffer.from('demo:demo').toString('base64')}` } });
+    assert.deepEqual(await count.json(), { count: 1 }, 'the authorised start reached the engine');
+    for (const password of ['wrong', undefined]) {
+      if (password) process.env.BPMN_RESOURCE_API_ENGINE_PASSWORD = password;
+      else OWN.forEach((k) => delete process.env[k]);
+      const refused = await facade({ url: live.url });
+      try {
+        assert.match(refused.warnings.join('\n'), /refused the credentials \(401\)/);
+        const r = await call(refused, 'POST', '/application', { businessKey: `refused-${password}` });
+        assert.equal(r.status, 503, JSON.stringify(r.body));
+        assert.match(r.body.detail, /refused the credentials \(401\); set BPMN_RESOURCE_API_ENGINE_USER\/_PASSWORD/);
+      } finally {
+        await refused.close();
+      }
+    }
   });
 });

@@ -248,16 +248,35 @@ export class Camunda7Engine implements ProcessEngineAdapter {
     try {
       if (req.complete && sub) return await this.trigger(sub, processValues, store, rootId);
       const inRoot = !task || task.processInstanceId === rootId;
-      if (req.complete && task) {
-        await this.client.post(`/task/${encodeURIComponent(task.id)}/complete`, { variables: inRoot ? { ...processValues, ...store } : processValues });
-        if (!inRoot) await this.setRootVariables(rootId, store);
-        return;
-      }
+      if (req.complete && task && inRoot) return await this.client.post(`/task/${encodeURIComponent(task.id)}/complete`, { variables: { ...processValues, ...store } });
+      if (req.complete && task) return await this.beforeCalledCompletes(rootId, store, () => this.client.post(`/task/${encodeURIComponent(task.id)}/complete`, { variables: processValues }));
       if (!inRoot && Object.keys(processValues).length) await this.client.post(`/process-instance/${encodeURIComponent(task!.processInstanceId)}/variables`, { modifications: processValues });
       await this.setRootVariables(rootId, inRoot ? { ...processValues, ...store } : store);
     } catch (e) {
       // engine-rest has no transaction across calls: take back the iteration's variables set just before.
       if (local) await this.client.post(`/execution/${encodeURIComponent(task.executionId)}/localVariables`, { deletions: Object.keys(values) }).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /**
+   * A task or message of a called instance completes only after the caller's data is written: completing it
+   * can end the called instance and then the caller, after which the caller takes no variables (live Camunda
+   * 7.24 and Operaton answer 500 "execution … doesn't exist"). When the completion fails, the caller's
+   * previous values are put back (engine-rest has no transaction across calls).
+   */
+  private async beforeCalledCompletes(rootId: string, store: Record<string, TypedValue>, complete: () => Promise<unknown>): Promise<void> {
+    const names = Object.keys(store);
+    if (!names.length) return void (await complete());
+    // engine-rest reads one instance's variables only all at once (no name filter on this path).
+    const all = (await this.rootVariables(rootId)) ?? {};
+    const previous = Object.fromEntries(names.filter((n) => n in all).map((n) => [n, all[n]]));
+    await this.setRootVariables(rootId, store);
+    try {
+      await complete();
+    } catch (e) {
+      const deletions = names.filter((n) => !(n in previous));
+      await this.client.post(`/process-instance/${encodeURIComponent(rootId)}/variables`, { modifications: previous, deletions }).catch(() => undefined);
       throw e;
     }
   }
@@ -279,9 +298,9 @@ export class Camunda7Engine implements ProcessEngineAdapter {
   }
 
   private async trigger(sub: EventSubscriptionDto, values: Record<string, TypedValue>, store: Record<string, TypedValue>, rootId: string): Promise<void> {
-    const inRoot = sub.processInstanceId === rootId;
-    await this.client.post(`/execution/${encodeURIComponent(sub.executionId)}/messageSubscriptions/${encodeURIComponent(sub.eventName)}/trigger`, { variables: inRoot ? { ...values, ...store } : values });
-    if (!inRoot) await this.setRootVariables(rootId, store);
+    const path = `/execution/${encodeURIComponent(sub.executionId)}/messageSubscriptions/${encodeURIComponent(sub.eventName)}/trigger`;
+    if (sub.processInstanceId === rootId) return void (await this.client.post(path, { variables: { ...values, ...store } }));
+    await this.beforeCalledCompletes(rootId, store, () => this.client.post(path, { variables: values }));
   }
 
   private async setRootVariables(rootId: string, modifications: Record<string, TypedValue>): Promise<void> {
@@ -443,7 +462,10 @@ export class Camunda7Engine implements ProcessEngineAdapter {
     if (!(e instanceof EngineRestError)) return new EngineError(`the engine failed: ${(e as Error).message}`, 'unavailable');
     const m = e.message;
     if (what === 'start' && (e.status === 404 || /No matching (process )?definition/i.test(m))) return new EngineError(`process '${this.o.processId}' is not deployed on the engine (${m}); deploy it or serve with --deploy`, 'unavailable');
-    if (e.status === 404 || /OptimisticLocking|Cannot find task|task is null|does not exist|doesn't exist|does not have a subscription|No execution found/i.test(m)) return new EngineError(`the instance changed meanwhile: ${m}`, 'conflict');
+    // Two completions of one task at once: the loser's transaction fails on commit (live Operaton 1.0.3 answered
+    // 500 OptimisticLockingException "ENGINE-03005 … updated by another transaction concurrently").
+    if (e.type === 'OptimisticLockingException') return new EngineError(`the instance changed meanwhile: ${m}`, 'conflict');
+    if (e.status === 404 || /OptimisticLocking|ENGINE-03005|updated by another transaction|Cannot find task|task is null|does not exist|doesn't exist|does not have a subscription|No execution found/i.test(m)) return new EngineError(`the instance changed meanwhile: ${m}`, 'conflict');
     if (e.status === 400 || /^Cannot (complete task|instantiate process definition|correlate message|trigger|submit)/i.test(m) || e.status === 500 && /expression|condition|sequence flow|variable/i.test(m)) {
       const id = /element with id '([^']+)'/.exec(m)?.[1] ?? /activity(?: with)? id '([^']+)'/i.exec(m)?.[1] ?? this.conditions.find((c) => m.includes(c.body))?.sourceId;
       const cause = m.replace(/^Cannot (complete task|instantiate process definition|correlate message|trigger message)[^:]*:\s*/i, '');

@@ -20,6 +20,25 @@ public class EngineApplication {
   }
 
   /**
+   * The bean a model's {@code camunda:expression="${publisher.publish(execution)}"} calls (test/fixtures/
+   * process-data/review.bpmn), as a team's application would provide it; the engine runs it, the tests read
+   * that it ran from the engine's history.
+   */
+  @Bean
+  Publisher publisher() {
+    return new Publisher();
+  }
+
+  public static class Publisher {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Publisher.class);
+
+    /** {@code execution}: the engine's DelegateExecution (its package differs per engine, hence Object) */
+    public void publish(Object execution) {
+      LOG.info("publisher.publish({})", execution);
+    }
+  }
+
+  /**
    * HTTP Basic on engine-rest (Spring profile {@code basic-auth}), with the engine's own filter and provider,
    * as the engine-rest docs set it up in web.xml: users are checked against the engine's identity service
    * (the admin user from application.yaml). Loaded by name because the package differs per engine.
