@@ -26,6 +26,9 @@ export const LIVE_VERSION: Record<LiveKind, string> = { camunda7: 'Camunda 7 CE 
  */
 const JVM_FLAGS = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Xms128m', '-Xmx512m', '-Xss512k', '-Djava.awt.headless=true'];
 
+/** The prefix of the engine's Spring Boot properties (application.yaml's @engine.prefix@) */
+const PROPERTY_PREFIX: Record<LiveKind, string> = { camunda7: 'camunda', operaton: 'operaton' };
+
 export function jarOf(kind: LiveKind): string {
   return path.join(ENGINE_DIR, kind, `engine-${kind}.jar`);
 }
@@ -52,6 +55,10 @@ export function liveEnginesMissing(): string | undefined {
 export interface LiveEngineOptions {
   /** Spring profile `basic-auth`: engine-rest checks HTTP Basic against the engine's users (demo/demo) */
   basicAuth?: boolean;
+  /** Spring Boot properties for this run, e.g. { 'bpm.history-level': 'activity' } (the engine's prefix is added) */
+  properties?: Record<string, string>;
+  /** names the log file beside the kind (an engine with other settings than the shared one) */
+  label?: string;
 }
 
 export class LiveEngine {
@@ -66,7 +73,8 @@ export class LiveEngine {
     readonly kind: LiveKind,
     private readonly options: LiveEngineOptions = {},
   ) {
-    this.logFile = path.join(LOG_DIR, `${kind}${options.basicAuth ? '-basic-auth' : ''}-${process.pid}.log`);
+    const label = options.label ?? (options.basicAuth ? 'basic-auth' : undefined);
+    this.logFile = path.join(LOG_DIR, `${kind}${label ? `-${label}` : ''}-${process.pid}.log`);
   }
 
   get title(): string {
@@ -81,6 +89,7 @@ export class LiveEngine {
     const log = fs.openSync(this.logFile, 'w');
     const args = [...JVM_FLAGS, '-jar', jarOf(this.kind), `--server.port=${port}`];
     if (this.options.basicAuth) args.push('--spring.profiles.active=basic-auth');
+    for (const [k, v] of Object.entries(this.options.properties ?? {})) args.push(`--${PROPERTY_PREFIX[this.kind]}.${k}=${v}`);
     this.child = spawn('java', args, { stdio: ['ignore', log, log] });
     fs.closeSync(log);
     process.once('exit', this.killAtExit);

@@ -1,6 +1,7 @@
 /**
- * The Camunda 7 adapter's own behaviour, against the engine-rest STAND-IN (standin.ts: contract-checked,
- * processes run on bpmn-engine): what a live Camunda would confirm beyond this is in the README.
+ * The Camunda 7 adapter's own behaviour: the stateless-facade tests against the engine-rest STAND-IN
+ * (standin.ts: contract-checked) and against LIVE Camunda 7 CE and Operaton (test/engines); what only the
+ * stand-in can do on demand (a dead or failing engine, every form of credentials) against it alone.
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';

@@ -97,6 +97,8 @@ export class Camunda7Engine implements ProcessEngineAdapter {
   private readonly served: ServedModel;
   /** sequence-flow conditions and the element they leave: engine messages quote the expression, not the element */
   private readonly conditions: { body: string; sourceId: string }[] = [];
+  /** whether the engine was asked if it keeps variable history (checkVariableHistory) */
+  private historyChecked = false;
 
   constructor(private readonly o: Camunda7Options) {
     this.served = new ServedModel(o.sources);
@@ -153,9 +155,25 @@ export class Camunda7Engine implements ProcessEngineAdapter {
       throw this.engineError(e, 'start');
     }
     this.rootIds.set(key, id);
+    if (!this.historyChecked) await this.checkVariableHistory(id);
     // What was started with is known: only where the process went is read.
     const started: InstanceSnapshot = { businessKey: key, processId: req.processId, state: 'active', startedAt, version: 0, waiting: [], data: req.data, variables: req.variables };
     return this.readAfterCompletion({ snap: started, rootId: id, tasks: new Map(), subscriptions: [] }, { data: {} }, {});
+  }
+
+  /**
+   * Once per facade process, on the first instance it starts: whether the engine keeps variables in its
+   * history. Below history level `audit` it does not (live Camunda 7.24 at `activity`: an ended instance is
+   * listed as completed with all its data gone), which nothing else would tell the user until it is too late.
+   */
+  private async checkVariableHistory(instanceId: string): Promise<void> {
+    this.historyChecked = true;
+    try {
+      const kept = await this.client.get<unknown[]>('/history/variable-instance', { processInstanceId: instanceId, variableName: STARTED });
+      if (!kept.length) this.log(`warning: the engine at ${this.o.url} keeps no variable history (history level below audit): an ended instance will be listed with no data; set the engine's history level to audit or full`);
+    } catch (e) {
+      this.log(`warning: could not ask the engine at ${this.o.url} whether it keeps variable history: ${(e as Error).message}`);
+    }
   }
 
   async get(businessKey: string, options: ReadOptions = {}): Promise<InstanceSnapshot | undefined> {
