@@ -1,6 +1,6 @@
 /**
  * The cost of an adapter in front of a remote engine, measured the same way for each: engine calls per
- * facade operation, counted at the engine's stand-in, and the latency the facade adds to a GET over the
+ * facade operation, counted at the engine's stand-in (or at a pass-through before a live engine), and the latency the facade adds to a GET over the
  * same engine calls sent directly (paired medians in one run, so drift hits both alike).
  */
 import * as path from 'node:path';
@@ -26,9 +26,21 @@ export interface RemoteStandIn {
   stop(): Promise<void>;
 }
 
+export interface RemoteBenchOptions {
+  /** deploy the example first (a live engine starts empty) */
+  deploy?: boolean;
+  /**
+   * Where the facade that is timed talks to, when calls are counted at a pass-through in front of the engine
+   * (a live engine): the latency is measured without the pass-through's own hop.
+   */
+  latencyUrl?: string;
+}
+
 /** `direct`: the engine calls a GET of the approval makes, sent without the facade (made once the instance `bench` exists). */
-export async function remoteEngineBench(label: string, engine: string, standIn: RemoteStandIn, direct: () => Promise<() => Promise<void>>): Promise<Record<string, unknown>> {
-  const facade = await startFacade({ bpmnFile: BPMN, engine, engineUrl: standIn.url, port: 0, log: () => undefined });
+export async function remoteEngineBench(label: string, engine: string, standIn: RemoteStandIn, direct: () => Promise<() => Promise<void>>, o: RemoteBenchOptions = {}): Promise<Record<string, unknown>> {
+  const counted = await startFacade({ bpmnFile: BPMN, engine, engineUrl: standIn.url, deploy: o.deploy, port: 0, log: () => undefined });
+  const timedFacade = o.latencyUrl ? await startFacade({ bpmnFile: BPMN, engine, engineUrl: o.latencyUrl, port: 0, log: () => undefined }) : counted;
+  let facade = counted;
   try {
     const call = async (method: string, url: string, body?: unknown, type = 'application/json', extra: Record<string, string> = {}) => {
       const r = await fetch(facade.url + url, { method, headers: { ...(body ? { 'content-type': type } : {}), ...extra }, body: body ? JSON.stringify(body) : undefined });
@@ -58,6 +70,7 @@ export async function remoteEngineBench(label: string, engine: string, standIn: 
     await count('PUT decision (completes)', () => call('PUT', '/application/bench/decision', { accepted: true, premium: 2 }));
     await count('GET decision', () => call('GET', '/application/bench/decision'));
 
+    facade = timedFacade;
     const get = () => call('GET', '/application/bench/decision/approval');
     const engineDirect = await direct();
     await timed(get, 50);
@@ -80,7 +93,8 @@ export async function remoteEngineBench(label: string, engine: string, standIn: 
     console.log(`GET: facade p50 ${facadeGet.toFixed(2)} ms, the same engine calls direct p50 ${engineGet.toFixed(2)} ms: added ${added.toFixed(2)} ms (target ≤ 2 ms)`);
     return { calls, getP50Ms: +facadeGet.toFixed(2), engineCallsP50Ms: +engineGet.toFixed(2), addedP50Ms: +added.toFixed(2) };
   } finally {
-    await facade.close();
+    await counted.close();
+    if (timedFacade !== counted) await timedFacade.close();
     await standIn.stop();
   }
 }
