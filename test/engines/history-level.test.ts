@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { startFacade, type RunningFacade } from '../../server/src/facade/start';
 import { call } from '../facade/remoteScenarios';
 import { EXAMPLE } from '../helpers';
+import { EngineRestProxy } from './engineRestProxy';
 import { LiveEngine, liveEnginesMissing } from './live';
 
 /** The example's whole flow, to the end: two documents, the decision, the approval. */
@@ -26,15 +27,19 @@ for (const level of ['audit', 'activity'] as const)
 describe(`Camunda 7 adapter against LIVE Camunda 7 CE at history level ${level}: an ended instance`, () => {
   const live = new LiveEngine('camunda7', { properties: { 'bpm.history-level': level }, label: `history-${level}` });
   let f: RunningFacade;
+  let proxy: EngineRestProxy;
   const lines: string[] = [];
   before(async function () {
     this.timeout(180_000);
     await live.start();
-    f = await startFacade({ bpmnFile: path.join(EXAMPLE, 'application.bpmn'), engine: 'camunda7', engineUrl: live.url, deploy: true, port: 0, log: (l) => lines.push(l) });
+    proxy = await new EngineRestProxy(live.url).start(); // the adapter's requests validated as everywhere
+    f = await startFacade({ bpmnFile: path.join(EXAMPLE, 'application.bpmn'), engine: 'camunda7', engineUrl: proxy.url, deploy: true, port: 0, log: (l) => lines.push(l) });
   });
   after(async () => {
     await f?.close();
+    await proxy?.stop();
     await live.stop();
+    proxy?.assertClean();
   });
 
   it(level === 'audit' ? 'keeps its data: readable after the end, listed as completed' : 'is listed as completed, but its data is gone (the engine kept no variables): the facade warned at the first start', async () => {
@@ -50,7 +55,7 @@ describe(`Camunda 7 adapter against LIVE Camunda 7 CE at history level ${level}:
     } else {
       assert.equal(decision.body.premium, undefined, JSON.stringify(decision.body));
       // The facade said so when it started the first instance, once.
-      assert.deepEqual(lines.filter((l) => /variable history/.test(l)), [`warning: the engine at ${live.url} keeps no variable history (history level below audit): an ended instance will be listed with no data; set the engine's history level to audit or full`]);
+      assert.deepEqual(lines.filter((l) => /variable history/.test(l)), [`warning: the engine at ${proxy.url} keeps no variable history (history level below audit): an ended instance will be listed with no data; set the engine's history level to audit or full`]);
     }
     assert.equal((await call(f, 'GET', '/application')).body.total, 1);
   });

@@ -246,20 +246,26 @@ describe('Camunda 7 adapter (engine-rest STAND-IN): configuration, deployment, c
 for (const kind of CAMUNDA7_ENGINES.filter(isLive).map(liveKind))
 describe(`Camunda 7 adapter against LIVE ${kind === 'camunda7' ? 'Camunda 7 CE' : 'Operaton'} with HTTP Basic on engine-rest`, () => {
   const live = new LiveEngine(kind, { basicAuth: true });
+  let proxy: EngineRestProxy;
   const OWN = ['BPMN_RESOURCE_API_ENGINE_USER', 'BPMN_RESOURCE_API_ENGINE_PASSWORD'];
   before(async function () {
     this.timeout(180_000);
     await live.start();
+    proxy = await new EngineRestProxy(live.url).start(); // the adapter's requests validated as everywhere
   });
   afterEach(() => OWN.forEach((k) => delete process.env[k]));
-  after(() => live.stop());
+  after(async () => {
+    await proxy?.stop();
+    await live.stop();
+    proxy?.assertClean();
+  });
 
   it('right credentials from the environment: deployed and served; without them, or wrong: 503 naming the variables', async () => {
     const anonymous = await fetch(`${live.url}/process-definition`);
     assert.equal(anonymous.status, 401, 'the engine itself refuses a request without credentials');
     process.env.BPMN_RESOURCE_API_ENGINE_USER = 'demo';
     process.env.BPMN_RESOURCE_API_ENGINE_PASSWORD = 'demo';
-    const ok = await facade({ url: live.url }, { deploy: true });
+    const ok = await facade(proxy, { deploy: true });
     try {
       assert.equal((await call(ok, 'POST', '/application', { businessKey: 'authed', product: 'car' })).status, 201);
       assert.equal((await call(ok, 'GET', '/application/authed/document')).body.count, 2);
@@ -273,7 +279,7 @@ describe(`Camunda 7 adapter against LIVE ${kind === 'camunda7' ? 'Camunda 7 CE' 
     for (const password of ['wrong', undefined]) {
       if (password) process.env.BPMN_RESOURCE_API_ENGINE_PASSWORD = password;
       else OWN.forEach((k) => delete process.env[k]);
-      const refused = await facade({ url: live.url });
+      const refused = await facade(proxy);
       try {
         assert.match(refused.warnings.join('\n'), /refused the credentials \(401\)/);
         const r = await call(refused, 'POST', '/application', { businessKey: `refused-${password}` });
