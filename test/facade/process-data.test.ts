@@ -278,3 +278,53 @@ describe(`process data: message bodies become variables that conditions read (${
     assert.deepEqual(waitingAt((await h.req('GET', '/application/p3')).body), ['Wait_payment']);
   });
 });
+
+describe('process data: standard loops as BPMN runs them (embedded bpmn-engine)', () => {
+  const lines: string[] = [];
+  const h = new FacadeHarness({ bpmnFile: path.join(PD, 'standard-loops.bpmn'), log: (l) => lines.push(l) });
+  before(() => h.start());
+  after(() => h.stop());
+
+  it('loopCondition is a while-condition, tested before or after each pass; loopMaximum caps; one log line per pass', async () => {
+    const r = await h.req('POST', '/application', { businessKey: 'loops', price: 2 });
+    assert.equal(r.status, 201, r.text);
+    assert.deepEqual(waitingAt(r.body), ['Evaluate']);
+    const passes = (id: string) => lines.filter((l) => l.startsWith(`[loops] ${id} `)).map((l) => /\[pass (\d+)\]$/.exec(l)?.[1]);
+    assert.deepEqual(passes('Once'), ['1'], 'testBefore=false, ${false}: one pass');
+    assert.deepEqual(passes('Never'), [], 'testBefore=true, ${false}: no pass, and the process goes on');
+    assert.deepEqual(passes('Thrice'), ['1', '2', '3'], '${true} with loopMaximum 3');
+    assert.deepEqual(passes('WhileCheap'), ['1', '2'], '${loopCounter < price}, price 2');
+  });
+});
+
+describe('process data: a loop that never ends does not hold the server (embedded bpmn-engine)', () => {
+  const lines: string[] = [];
+  const h = new FacadeHarness({ bpmnFile: path.join(PD, 'endless-loop.bpmn'), log: (l) => lines.push(l) });
+  before(() => h.start());
+  after(() => h.stop());
+
+  it('stopped after about a second: 422 naming the element, nothing written; other instances and requests are served', async () => {
+    for (const key of ['spin', 'other']) assert.equal((await h.req('POST', '/application', { businessKey: key })).status, 201);
+    const before = await h.req('GET', '/application/spin/decision');
+    const began = performance.now();
+    const [spun, meanwhile] = await Promise.all([h.req('PUT', '/application/spin/decision', { accepted: true, premium: 1 }), h.req('GET', '/application/other')]);
+    const took = performance.now() - began;
+    assert.equal(spun.status, 422, spun.text);
+    assert.match(spun.headers.get('content-type')!, /application\/problem\+json/);
+    assert.deepEqual(spun.body.element, { id: 'Spin', name: 'spins' });
+    assert.match(spun.body.detail, /^the process cannot continue at Spin 'spins': the process ran for more than 1 s without reaching a wait state \(a loop that never ends\?\), so it was stopped$/);
+    assert.ok(took < 10_000, `answered after ${took.toFixed(0)} ms`);
+    assert.equal(meanwhile.status, 200, 'a request sent during the loop was answered');
+    // Nothing was written: the decision and the waiting task are as before; the instance takes the other branch.
+    const after = await h.req('GET', '/application/spin/decision');
+    assert.deepEqual(after.body, before.body);
+    assert.deepEqual(waitingAt((await h.req('GET', '/application/spin')).body), ['Evaluate']);
+    assert.equal((await h.req('PUT', '/application/spin/decision', { accepted: false, premium: 0 })).status, 200);
+    assert.equal((await h.req('GET', '/application/spin')).body._process.state, 'completed');
+    // The other instance was never touched, and the log holds the capped pass lines, not thousands.
+    assert.equal((await h.req('PUT', '/application/other/decision', { accepted: false, premium: 0 })).status, 200);
+    const spinLines = lines.filter((l) => l.startsWith('[spin] Spin '));
+    assert.equal(spinLines.length, 101, spinLines.slice(-2).join('\n'));
+    assert.match(spinLines[100], /passes on; further passes in this request are not logged/);
+  });
+});

@@ -13,7 +13,7 @@ import {
 import { KeyedMutex, Lru } from './concurrency';
 import { DefinitionStore, type SourceContext } from './definitions';
 import { prepareModdle, type ModdleContext, type SourceFile } from './moddle';
-import { InstanceRuntime, type InstanceVariables } from './runtime';
+import { ELEMENT_BEHAVIOURS, InstanceRuntime, type InstanceVariables } from './runtime';
 import { TimerScheduler } from './scheduler';
 import { InstanceStore, type StoredInstance } from './store';
 
@@ -121,7 +121,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
     // Serialized once for every engine (definitions.ts); bpmn-engine reads the model here, so a model it
     // cannot read fails at start-up, not at the first request.
     await this.definitions.init(moddleContext, (ctx) => {
-      const check = new Engine({ name: 'check' }) as unknown as { _serializeModdleContext?: (c: ModdleContext) => SourceContext };
+      const check = new Engine({ name: 'check', elements: ELEMENT_BEHAVIOURS }) as unknown as { _serializeModdleContext?: (c: ModdleContext) => SourceContext };
       if (typeof check._serializeModdleContext !== 'function') throw new Error('this bpmn-engine version has no _serializeModdleContext (made for 25.x)');
       try {
         return check._serializeModdleContext(ctx);
@@ -264,6 +264,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
   private async run(live: Live, rec: StoredInstance, action: () => Promise<void>): Promise<void> {
     live.runtime.current = rec;
     live.runtime.failure = undefined;
+    live.runtime.beginStep();
     live.error = undefined;
     try {
       await action();

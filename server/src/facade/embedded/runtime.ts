@@ -14,6 +14,7 @@
 import * as vm from 'node:vm';
 import type { CallMappings, VariableMapping } from '../../core/bpmn/execution';
 import { evaluateCondition, evaluateExpression, ExecutionFacade, notationOf, type Variables } from '../../core/expressions';
+import { NegatedCondition, StandardLoopCharacteristics } from './standardLoop';
 
 /** Process data of an instance, stored in its record. */
 export interface InstanceVariables {
@@ -49,8 +50,22 @@ export interface RuntimeHost {
   allowScripts?: boolean;
 }
 
+/**
+ * Element behaviours that replace bpmn-elements' own where it differs from BPMN and Camunda. The serialized
+ * model carries the type each element resolves to, so the engine that serializes it needs them too.
+ */
+export const ELEMENT_BEHAVIOURS = { StandardLoopCharacteristics };
+
 const JS = /^(javascript|js|ecmascript)$/i;
 const SCRIPT_TIMEOUT_MS = 1000;
+/**
+ * How long one operation (a start, a write, due timers) may run the engine before it reaches a wait state:
+ * a loop with no end runs synchronously in bpmn-engine and would hold the whole server. Every hook the
+ * engine calls on its way (each activity, expression, condition, pass) checks it.
+ */
+export const STEP_BUDGET_MS = 1000;
+/** passes of one looped activity logged per operation: enough to count, not a flood from a long loop */
+const PASSES_LOGGED = 100;
 
 /** Why the last operation failed, as far as our hooks saw it (the engine's own error says less). */
 export interface Failure {
@@ -104,6 +119,10 @@ export class InstanceRuntime {
   /** the record being worked on: set by the adapter before each operation */
   current: InstanceVariables;
   failure: Failure | undefined;
+  /** when the current operation began to run the engine (beginStep) */
+  private stepStartedAt = 0;
+  /** passes logged per activity in the current operation (a loop's log is capped at PASSES_LOGGED) */
+  private readonly passes = new Map<string, number>();
   readonly timers = new Map<string, TimerRef>();
   private timerCount = 0;
   /**
@@ -120,6 +139,21 @@ export class InstanceRuntime {
     this.current = vars;
   }
 
+  /** An operation begins to run the engine: its budget starts now. */
+  beginStep(): void {
+    this.stepStartedAt = performance.now();
+    this.passes.clear();
+  }
+
+  /** Stops the operation (as a failure at `elementId`) once it has run the engine longer than its budget. */
+  private checkBudget(elementId: string | undefined): void {
+    if (!this.stepStartedAt || performance.now() - this.stepStartedAt <= STEP_BUDGET_MS) return;
+    this.stepStartedAt = 0; // one failure: the hooks the engine calls while it unwinds pass
+    const message = `the process ran for more than ${STEP_BUDGET_MS / 1000} s without reaching a wait state (a loop that never ends?), so it was stopped`;
+    this.failure = { elementId: elementId ?? '', message };
+    throw new Error(message);
+  }
+
   /** The options bpmn-engine is built with for this instance. */
   engineOptions(): Record<string, unknown> {
     return {
@@ -134,6 +168,7 @@ export class InstanceRuntime {
       },
       timers: this.timerApi(),
       extensions: { bpmnResourceApi: (activity: EngineActivity, context: EngineContext) => this.extension(activity, context) },
+      elements: ELEMENT_BEHAVIOURS,
       settings: { enableDummyService: true },
       // bpmn-engine's default logger makes a `debug` instance per element and engine (a TTY check each);
       // we log what users need ourselves.
@@ -183,6 +218,8 @@ export class InstanceRuntime {
   }
 
   private resolve(text: unknown, ctx: ExpressionContext): unknown {
+    this.checkBudget(ctx?.content?.id);
+    if (text instanceof NegatedCondition) return !this.resolve(text.body, ctx);
     if (typeof text !== 'string' || notationOf(text) === 'text') return text;
     try {
       return evaluateExpression(text, this.scopeVariables(ctx));
@@ -336,12 +373,14 @@ export class InstanceRuntime {
     let tag: string | undefined;
     return {
       activate: (msg) => {
+        this.checkBudget(activity.id);
         this.noteCalledEnvironment(activity, context);
         // bpmn-elements activates extensions of discarded activities too (the branch not taken).
         if (msg.fields?.routingKey === 'run.discard') return;
         if (!call && !(impl && activity.type !== 'bpmn:ScriptTask')) return;
         if (impl && !call) {
-          this.host.log(`${this.label(activity.id)} passes through (would call ${impl})`);
+          tag = `_bra-pass-${activity.id}`;
+          this.logPasses(activity, tag, `passes through (would call ${impl})`);
           return;
         }
         const executionId = msg.content.executionId;
@@ -363,6 +402,29 @@ export class InstanceRuntime {
         if (tag) activity.broker.cancel(tag);
       },
     };
+  }
+
+  /**
+   * One log line per pass of a service-like task: one for a plain task, one per iteration of a loop or
+   * multi-instance (its first execute.start is the loop's own scope, not a pass), none when it runs zero times.
+   */
+  private logPasses(activity: EngineActivity, tag: string, what: string): void {
+    activity.broker.cancel(tag);
+    activity.broker.subscribeTmp(
+      'execution',
+      'execute.start',
+      (_key, message) => {
+        const c = (message as unknown as { content: { isMultiInstance?: boolean; isRootScope?: boolean; index?: number } }).content;
+        if (c.isMultiInstance && typeof c.index !== 'number') return;
+        this.checkBudget(activity.id);
+        const n = (this.passes.get(activity.id) ?? 0) + 1;
+        this.passes.set(activity.id, n);
+        if (n > PASSES_LOGGED + 1) return;
+        if (n > PASSES_LOGGED) return this.host.log(`${this.label(activity.id)} passes on; further passes in this request are not logged`);
+        this.host.log(`${this.label(activity.id)} ${what}${typeof c.index === 'number' ? ` [pass ${c.index + 1}]` : ''}`);
+      },
+      { noAck: true, consumerTag: tag },
+    );
   }
 
   private callInputs(activity: EngineActivity, content: ExpressionContext['content'], m: CallMappings): Variables {
