@@ -82,6 +82,8 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
   private readonly activities = new Map<string, BpmnActivity>();
   private readonly messageEvents = new Map<string, MessageTrigger>();
   private readonly implementation = new Map<string, string>();
+  /** ids of parallel gateways: the conditions on their outgoing flows are ignored (BPMN, Camunda) */
+  private readonly parallelGateways = new Set<string>();
   private readonly callMappings = new Map<string, CallMappings>();
   private readonly zeebeCalled = new Map<string, string>();
   private readonly resultVariable = new Map<string, string>();
@@ -106,6 +108,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
       for (const t of p.messageTriggers) this.messageEvents.set(t.elementId, t);
     }
     for (const [id, n] of elementNames(doc)) if (!this.names.has(id)) this.names.set(id, n);
+    for (const e of doc.ids) if (e.element.local === 'parallelGateway') this.parallelGateways.add(e.id);
     const facts = executionFacts(doc);
     for (const [k, v] of facts.implementation) this.implementation.set(k, v);
     for (const [k, v] of facts.callMappings) this.callMappings.set(k, v);
@@ -238,6 +241,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
       {
         businessKey: rec.businessKey,
         implementation: this.implementation,
+        parallelGateways: this.parallelGateways,
         callMappings: this.callMappings,
         resultVariable: this.resultVariable,
         elementVariable: this.elementVariable,

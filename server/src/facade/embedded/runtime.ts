@@ -41,6 +41,8 @@ export interface TimerRef {
 export interface RuntimeHost {
   businessKey: string;
   implementation: ReadonlyMap<string, string>;
+  /** parallel gateways: BPMN ignores the conditions of their outgoing flows (bpmn-elements evaluates them) */
+  parallelGateways: ReadonlySet<string>;
   callMappings: ReadonlyMap<string, CallMappings>;
   resultVariable: ReadonlyMap<string, string>;
   elementVariable: ReadonlyMap<string, string>;
@@ -233,6 +235,7 @@ export class InstanceRuntime {
     if (activity.type === 'bpmn:SequenceFlow') {
       const ce = activity.behaviour.conditionExpression;
       if (!ce) return undefined;
+      if (activity.sourceId && this.host.parallelGateways.has(activity.sourceId)) return { execute: (_scope, cb) => cb(null, true) };
       const body = ce.body ?? '';
       const source = activity.sourceId ?? activity.id;
       return {
@@ -268,6 +271,8 @@ export class InstanceRuntime {
           try {
             const result = this.runScript(code, scope);
             if (resultVariable) this.setScopeVariables(scope, { [resultVariable]: result });
+            const index = scope.content?.isMultiInstance ? scope.content.index : undefined;
+            this.host.log(`${this.label(activity.id)} ran its script${typeof index === 'number' ? ` [pass ${index + 1}]` : ''}`);
             cb(null);
           } catch (e) {
             this.failure = { elementId: activity.id, message: `script: ${(e as Error).message}` };
