@@ -234,7 +234,9 @@ describe('process data: a timer that leads to a step the process cannot take', (
     assert.equal(root._process.incident.elementId, 'Gw_after');
     assert.equal(root._process.incident.elementName, 'still wanted?');
     assert.match(root._process.incident.message, /Cannot resolve identifier 'stillWanted'/);
-    assert.equal(root._process.state, 'active');
+    // Nothing waits (the timer has fired and is not retried): the instance cannot move, so its state says so.
+    assert.equal(root._process.state, 'incident');
+    assert.deepEqual(root._process.waiting, []);
     assert.ok(lines.some((l) => /\[i1\] incident: .*Gw_after/.test(l)), lines.join('\n'));
     await h.restart();
     assert.ok((await h.req('GET', '/application/i1')).body._process.incident, 'kept across a restart, not retried in a loop');
@@ -326,5 +328,30 @@ describe('process data: a loop that never ends does not hold the server (embedde
     const spinLines = lines.filter((l) => l.startsWith('[spin] Spin '));
     assert.equal(spinLines.length, 101, spinLines.slice(-2).join('\n'));
     assert.match(spinLines[100], /passes on; further passes in this request are not logged/);
+  });
+});
+
+describe('process data: an instance that can no longer move is an incident, not a silent active (embedded bpmn-engine)', () => {
+  const lines: string[] = [];
+  const h = new FacadeHarness({ bpmnFile: path.join(PD, 'stuck-call'), log: (l) => lines.push(l) });
+  before(() => h.start());
+  after(() => h.stop());
+
+  it('state incident naming where the tokens stopped, in the instance and the list; logged once; writes answer 409 saying so; it stays so after a restart', async () => {
+    assert.equal((await h.req('POST', '/application', { businessKey: 'stuck' })).status, 201);
+    assert.equal((await h.req('PUT', '/application/stuck/decision', { accepted: true, premium: 1 })).status, 200);
+    const p = (await h.req('GET', '/application/stuck')).body._process;
+    assert.equal(p.state, 'incident');
+    assert.deepEqual(p.waiting, []);
+    assert.deepEqual([p.incident.elementId, p.incident.elementName], ['Call', 'publish']);
+    assert.match(p.incident.message, /^the instance can no longer move: the process has not ended, but nothing waits for a request, a message or a timer \(its tokens stopped at Call 'publish'/);
+    const listed = (await h.req('GET', '/application')).body._embedded.application.find((a: { businessKey: string }) => a.businessKey === 'stuck');
+    assert.equal(listed.state, 'incident');
+    const write = await h.req('PATCH', '/application/stuck/decision', { premium: 2 }, { 'content-type': 'application/merge-patch+json' });
+    assert.equal(write.status, 409);
+    assert.match(write.body.detail, /the instance has an incident: the instance can no longer move/);
+    await h.restart();
+    assert.equal((await h.req('GET', '/application/stuck')).body._process.state, 'incident');
+    assert.equal(lines.filter((l) => /^\[stuck\] incident: /.test(l)).length, 1, lines.join('\n'));
   });
 });

@@ -50,7 +50,9 @@ export class FacadeContext {
     const now =
       snap.state === 'completed'
         ? 'the process has ended'
-        : snap.waiting.length
+        : snap.incident && !snap.waiting.length
+          ? `the instance has an incident: ${snap.incident.message}`
+          : snap.waiting.length
           ? `the process is at ${[...new Set(snap.waiting.map((w) => this.api.activityName(w.activityId)))].map((n) => `'${n}'`).join(', ')}`
           : 'no activity is active';
     return new HttpProblem(409, `${res.resource.name} can be written only while ${names} is active; ${now}`, { allow: state.allow }, { Allow: state.allow.join(', ') });

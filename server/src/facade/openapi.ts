@@ -116,7 +116,7 @@ export function buildOpenApi(api: ApiModel, options: { token?: boolean } = {}): 
   if (api.messages.size) {
     schemas.MessageAnswer = {
       type: 'object',
-      properties: { businessKey: { type: 'string' }, state: { type: 'string', enum: ['active', 'completed'] }, _links: { $ref: '#/components/schemas/Links' } },
+      properties: { businessKey: { type: 'string' }, state: { type: 'string', enum: ['active', 'completed', 'incident'] }, _links: { $ref: '#/components/schemas/Links' } },
       required: ['businessKey', 'state'],
     };
   }

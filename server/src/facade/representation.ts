@@ -135,7 +135,7 @@ export function itemRepresentation(
   if (res.isRoot) {
     body._process = {
       businessKey: snap.businessKey,
-      state: snap.state,
+      state: processState(snap),
       startedAt: snap.startedAt,
       ...(snap.endedAt ? { endedAt: snap.endedAt } : {}),
       waiting: snap.waiting.map((w) => ({
@@ -148,4 +148,12 @@ export function itemRepresentation(
     };
   }
   return body;
+}
+
+/**
+ * The state a client sees: `incident` for an instance that has not ended but can no longer move (nothing
+ * waits and an incident says why), else the engine's `active` or `completed`.
+ */
+export function processState(snap: InstanceSnapshot): 'active' | 'completed' | 'incident' {
+  return snap.state === 'active' && snap.incident && !snap.waiting.length ? 'incident' : snap.state;
 }

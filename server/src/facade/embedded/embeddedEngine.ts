@@ -325,6 +325,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
         rec.engineState = null;
       } else {
         rec.engineState = await this.definitions.pack(await live.engine.getState());
+        if (!rec.waiting.length && !rec.timers.length) this.markStuck(rec, live);
       }
     }
     await this.store.write(rec);
@@ -332,6 +333,21 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
     if (live && rec.state === 'active') this.live.set(rec.businessKey, live);
     else this.live.delete(rec.businessKey);
     this.scheduler.schedule(rec.businessKey, rec.state === 'active' && !rec.incident ? earliest(rec) : undefined);
+  }
+
+  /**
+   * An instance that can no longer move is an incident, not a silent `active`: the process has not ended, but
+   * nothing waits that a request, a message or a timer could move on (a join waiting for a token that never
+   * comes, a call activity whose called process ended without it noticing). Named where the tokens stopped,
+   * logged once.
+   */
+  private markStuck(rec: StoredInstance, live: Live): void {
+    const ids = [...new Set(live.execution.getPostponed().map((a) => a.id))];
+    const at = ids.map((id) => `${id}${this.names.get(id) ? ` '${this.names.get(id)}'` : ''}`).join(', ') || 'no element';
+    const message = `the instance can no longer move: the process has not ended, but nothing waits for a request, a message or a timer (its tokens stopped at ${at})`;
+    if (rec.incident?.message === message) return;
+    rec.incident = { elementId: ids[0] ?? '', ...(ids[0] && this.names.get(ids[0]) ? { elementName: this.names.get(ids[0]) } : {}), message, at: new Date().toISOString() };
+    this.log(`[${rec.businessKey}] incident: ${message}`);
   }
 
   /**

@@ -6,7 +6,7 @@ import { HAL, methodNotAllowed, requireObject } from '../http';
 import type { ResourceData } from '../ports';
 import { HttpProblem } from '../problems';
 import { classSchema } from '../schemas';
-import { collectionIds, collectionMethods, itemRepresentation, resourceState, templateProperties } from '../representation';
+import { collectionIds, collectionMethods, itemRepresentation, processState, resourceState, templateProperties } from '../representation';
 
 /** Time-ordered, so listing by key lists by creation. */
 export function generateBusinessKey(): string {
@@ -77,7 +77,7 @@ async function listInstances(ctx: FacadeContext, req: FastifyRequest, reply: Fas
     _embedded: {
       [res.resource.segment]: page.items.map((s) => ({
         businessKey: s.businessKey,
-        state: s.state,
+        state: processState(s),
         startedAt: s.startedAt,
         ...(s.data[res.resource.name] ?? {}),
         _links: { self: { href: uriOf(res.resource.uri, { businessKey: s.businessKey }) } },

@@ -4,6 +4,7 @@ import { BUSINESS_KEY, noInstance, variablesOf, type FacadeContext } from '../co
 import { methodNotAllowed, requireObject } from '../http';
 import type { InstanceSnapshot, ResourceData, VariableWrite } from '../ports';
 import { HttpProblem } from '../problems';
+import { processState } from '../representation';
 import { generateBusinessKey, startVariables } from './collection';
 
 /**
@@ -35,7 +36,7 @@ export function messageHandler(ctx: FacadeContext) {
       return w.kind === 'receiveTask' ? { data, variables, complete: { executionId: w.executionId } } : { data, variables, messageId: endpoint.messageId ?? messageName };
     };
     const after = typeof businessKey === 'string' ? await ctx.engine.update(businessKey, correlate(businessKey), { events: true }) : undefined;
-    if (after) return reply.code(200).send({ businessKey: after.businessKey, state: after.state, _links: { instance: { href: uriOf(api.root.resource.uri, { businessKey: after.businessKey }) } } });
+    if (after) return reply.code(200).send({ businessKey: after.businessKey, state: processState(after), _links: { instance: { href: uriOf(api.root.resource.uri, { businessKey: after.businessKey }) } } });
     if (!starts) {
       throw new HttpProblem(404, typeof businessKey === 'string' ? noInstance(businessKey).detail : `no instance waits for message '${messageName}': send the businessKey to correlate`);
     }
@@ -50,7 +51,7 @@ export function messageHandler(ctx: FacadeContext) {
       startMessage: { messageId: endpoint.messageId ?? messageName },
     });
     const location = uriOf(api.root.resource.uri, { businessKey: key });
-    return reply.code(201).header('Location', location).send({ businessKey: key, state: snap.state, _links: { instance: { href: location } } });
+    return reply.code(201).header('Location', location).send({ businessKey: key, state: processState(snap), _links: { instance: { href: location } } });
   };
 }
 
