@@ -331,9 +331,26 @@ describe('process data: a loop that never ends does not hold the server (embedde
   });
 });
 
+describe('process data: a called process whose parallel join follows exclusive merges completes its call activity (embedded bpmn-engine)', () => {
+  const lines: string[] = [];
+  const h = new FacadeHarness({ bpmnFile: path.join(PD, 'call-join'), log: (l) => lines.push(l) });
+  before(() => h.start());
+  after(() => h.stop());
+
+  it('the caller goes on and ends, as on Camunda (bpmn-engine left the call activity waiting forever)', async () => {
+    for (const [key, accepted] of [['yes', true], ['no', false]] as const) {
+      assert.equal((await h.req('POST', '/application', { businessKey: key })).status, 201);
+      assert.equal((await h.req('PUT', `/application/${key}/decision`, { accepted, premium: 1 })).status, 200);
+      const p = (await h.req('GET', `/application/${key}`)).body._process;
+      assert.equal(p.state, 'completed', JSON.stringify(p));
+    }
+    assert.ok(lines.some((l) => /^\[yes\] the process called by Call has ended with only stray tokens left on m\d \(bpmn-engine\); Call completes, as on Camunda$/.test(l)), lines.join('\n'));
+  });
+});
+
 describe('process data: an instance that can no longer move is an incident, not a silent active (embedded bpmn-engine)', () => {
   const lines: string[] = [];
-  const h = new FacadeHarness({ bpmnFile: path.join(PD, 'stuck-call'), log: (l) => lines.push(l) });
+  const h = new FacadeHarness({ bpmnFile: path.join(PD, 'signal-wait.bpmn'), log: (l) => lines.push(l) });
   before(() => h.start());
   after(() => h.stop());
 
@@ -343,8 +360,8 @@ describe('process data: an instance that can no longer move is an incident, not 
     const p = (await h.req('GET', '/application/stuck')).body._process;
     assert.equal(p.state, 'incident');
     assert.deepEqual(p.waiting, []);
-    assert.deepEqual([p.incident.elementId, p.incident.elementName], ['Call', 'publish']);
-    assert.match(p.incident.message, /^the instance can no longer move: the process has not ended, but nothing waits for a request, a message or a timer \(its tokens stopped at Call 'publish'/);
+    assert.deepEqual([p.incident.elementId, p.incident.elementName], ['Wait_go', 'go given']);
+    assert.equal(p.incident.message, "the instance can no longer move: the process has not ended, but nothing waits for a request, a message or a timer (its tokens stopped at Wait_go 'go given')");
     const listed = (await h.req('GET', '/application')).body._embedded.application.find((a: { businessKey: string }) => a.businessKey === 'stuck');
     assert.equal(listed.state, 'incident');
     const write = await h.req('PATCH', '/application/stuck/decision', { premium: 2 }, { 'content-type': 'application/merge-patch+json' });

@@ -273,6 +273,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
     try {
       await action();
       if (live.execution) await settle(live.execution);
+      for (let i = 0; i < 8 && live.execution && this.releaseEndedCalls(rec, live); i++) await settle(live.execution);
     } catch (e) {
       live.error ??= e as Error;
     }
@@ -348,6 +349,26 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
     if (rec.incident?.message === message) return;
     rec.incident = { elementId: ids[0] ?? '', ...(ids[0] && this.names.get(ids[0]) ? { elementName: this.names.get(ids[0]) } : {}), message, at: new Date().toISOString() };
     this.log(`[${rec.businessKey}] incident: ${message}`);
+  }
+
+  /**
+   * A called process whose every activity has finished, with only a stray token left on one of its flows
+   * (bpmn-engine's dead-path handling: an exclusive merge passes a taken and a discarded token on to a
+   * parallel join, which fires and then waits on the extra one), has ended as far as BPMN and Camunda are
+   * concerned, but bpmn-engine never tells its call activity, and the caller waits forever. When nothing
+   * else is left, the call activity is completed (its out-mappings run as usual), with a log line.
+   */
+  private releaseEndedCalls(rec: StoredInstance, live: Live): boolean {
+    if (live.runtime.timers.size) return false;
+    const postponed = live.execution.getPostponed();
+    const calls = postponed.filter((a) => a.type === 'bpmn:CallActivity');
+    const rest = postponed.filter((a) => a.type !== 'bpmn:CallActivity');
+    if (!calls.length || !rest.length || rest.some((a) => a.type !== 'bpmn:SequenceFlow')) return false;
+    for (const c of calls) {
+      this.log(`[${rec.businessKey}] the process called by ${c.id} has ended with only stray tokens left on ${rest.map((a) => a.id).join(', ')} (bpmn-engine); ${c.id} completes, as on Camunda`);
+      live.execution.signal({ executionId: c.executionId });
+    }
+    return true;
   }
 
   /**
