@@ -19,7 +19,7 @@ function verdict(c: BetsyCase, o: Outcome | Error | undefined): Cell {
   if (o instanceof Error) return { verdict: 'unsupported', detail: o.message.split('\n')[0].slice(0, 160) };
   // As betsy judges: the sorted trace. Where the instance stopped is said beside it (the differential compares it too).
   const want = [...c.expect].sort();
-  const stuck = o.state === 'active' ? `still active${o.waiting.length ? ` at ${o.waiting.join(', ')}` : ', nothing waits'}` : '';
+  const stuck = o.state === 'active' || o.state === 'incident' ? `still ${o.state}${o.waiting.length ? ` at ${o.waiting.join(', ')}` : ', nothing waits'}` : '';
   if (JSON.stringify(o.trace) === JSON.stringify(want)) return { verdict: 'pass', detail: stuck, outcome: o };
   return { verdict: 'differs', detail: `[${o.trace.join(', ')}]${stuck ? `; ${stuck}` : ''}`, outcome: o };
 }
@@ -54,7 +54,14 @@ function difference(row: { cells: Partial<Record<Column, Cell>> }): string | und
   const e = row.cells.embedded;
   const c = row.cells.camunda7;
   if (!e || !c?.outcome) return undefined;
-  const form = (x: Cell) => (x.outcome ? `[${x.outcome.trace.join(', ')}] ${x.outcome.state}` : x.detail);
+  // Where nothing waits any more, Camunda's adapter says `active` and the embedded engine `incident` (it tells
+  // the user the instance cannot move): the same place, so the same outcome here.
+  const form = (x: Cell) => {
+    if (!x.outcome) return x.detail;
+    const o = x.outcome;
+    const state = o.state === 'incident' ? 'active' : o.state;
+    return `[${o.trace.join(', ')}] ${state}${o.waiting.length ? ` at ${o.waiting.join(', ')}` : ''}`;
+  };
   return form(e) === form(c) ? undefined : `embedded ${form(e)}, Camunda 7 ${form(c)}`;
 }
 
