@@ -289,6 +289,13 @@ describe('model rules', () => {
     const { diags, spans } = modelDiags(text);
     assertAt(diags, 'duplicate-class', spans);
   });
+  it('attribute-shadowed: a class with an attribute named like its own object variable is marked at the class, saying which conditions see', () => {
+    const text = umlModel({ Test: { test: 'String', integerVariable: 'Integer' }, Betsy: { test: 'String' } }).replace('name="Test"', 'name="⟪Test⟫"');
+    const { diags, spans } = modelDiags(text);
+    const [d] = assertAt(diags, 'attribute-shadowed', spans);
+    assert.match(d.message, /Test's attribute 'test' has the name of Test's own object variable 'test': conditions see the object \(test\.test is the attribute\)/);
+    assert.equal(d.severity, 'warning');
+  });
   it('model-unreadable: names what was seen', () => {
     const { diags, spans } = modelDiags('<?xml version="1.0"?><⟪definitions⟫ xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"/>');
     const [d] = assertAt(diags, 'model-unreadable', spans);

@@ -23,6 +23,7 @@ export const CODES = {
   'model-cycle': 'error',
   'multiple-parents': 'error',
   'duplicate-class': 'error',
+  'attribute-shadowed': 'warning',
   // structural BPMN checks
   'not-bpmn': 'error',
   'undeclared-prefix': 'error',
@@ -61,6 +62,7 @@ export const CODE_DESCRIPTIONS: Record<DiagnosticCode, string> = {
   'model-cycle': 'Directed associations form a cycle.',
   'multiple-parents': 'A class is the child of two classes.',
   'duplicate-class': 'Two classes have the same name.',
+  'attribute-shadowed': "A class has an attribute named like its own object variable (class Test, attribute test): conditions see the object, not the attribute.",
   'not-bpmn': 'The root element is not a BPMN 2.0 definitions element.',
   'undeclared-prefix': 'A namespace prefix is used without being declared.',
   'duplicate-id': 'Two elements have the same id.',

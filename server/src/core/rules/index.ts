@@ -1,4 +1,5 @@
 import type { BpmnRule, ModelRule } from './types';
+import { attributeShadowed } from './attributeShadowed';
 import { duplicateClass } from './duplicateClass';
 import { duplicateId } from './duplicateId';
 import { duplicateLink } from './duplicateLink';
@@ -51,4 +52,4 @@ export const BPMN_RULES: readonly BpmnRule[] = [
   correlationNotBusinessKey,
 ];
 
-export const MODEL_RULES: readonly ModelRule[] = [duplicateClass, undirectedAssociation, modelCycle, multipleParents];
+export const MODEL_RULES: readonly ModelRule[] = [duplicateClass, undirectedAssociation, modelCycle, multipleParents, attributeShadowed];
