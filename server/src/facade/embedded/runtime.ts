@@ -14,6 +14,7 @@
 import * as vm from 'node:vm';
 import type { CallMappings, VariableMapping } from '../../core/bpmn/execution';
 import { evaluateCondition, evaluateExpression, ExecutionFacade, notationOf, type Variables } from '../../core/expressions';
+import { InclusiveGateway } from './inclusiveJoin';
 import { NegatedCondition, StandardLoopCharacteristics } from './standardLoop';
 
 /** Process data of an instance, stored in its record. */
@@ -56,7 +57,7 @@ export interface RuntimeHost {
  * Element behaviours that replace bpmn-elements' own where it differs from BPMN and Camunda. The serialized
  * model carries the type each element resolves to, so the engine that serializes it needs them too.
  */
-export const ELEMENT_BEHAVIOURS = { StandardLoopCharacteristics };
+export const ELEMENT_BEHAVIOURS = { StandardLoopCharacteristics, InclusiveGateway };
 
 const JS = /^(javascript|js|ecmascript)$/i;
 const SCRIPT_TIMEOUT_MS = 1000;
