@@ -43,6 +43,39 @@ describe('rules for running the process (valid and invalid examples, exact range
     assert.deepEqual(at(check(bpmnFile(body.replace(link('Application'), ''))).diags, 'engine-unsupported'), []);
   });
 
+  it('engine-unsupported: interrupting escalation/signal boundary events on subprocesses and event subprocesses, escalations from called processes, compensation event subprocesses, global tasks', () => {
+    const body = `${link('Application')}
+    <bpmn:subProcess id="sp"><bpmn:task id="in"/></bpmn:subProcess>
+    ⟪<bpmn:boundaryEvent id="b1" attachedToRef="sp">⟫<bpmn:escalationEventDefinition/></bpmn:boundaryEvent>
+    ⟪<bpmn:boundaryEvent id="b2" attachedToRef="sp" cancelActivity="true">⟫<bpmn:signalEventDefinition/></bpmn:boundaryEvent>
+    <bpmn:boundaryEvent id="b3" attachedToRef="sp" cancelActivity="false"><bpmn:escalationEventDefinition/></bpmn:boundaryEvent>
+    <bpmn:task id="t"/>
+    <bpmn:boundaryEvent id="b4" attachedToRef="t"><bpmn:signalEventDefinition/></bpmn:boundaryEvent>
+    <bpmn:callActivity id="call" calledElement="Other"/>
+    ⟪<bpmn:boundaryEvent id="b5" attachedToRef="call" cancelActivity="false">⟫<bpmn:escalationEventDefinition/></bpmn:boundaryEvent>
+    <bpmn:subProcess id="esp" triggeredByEvent="true">⟪<bpmn:startEvent id="s1">⟫<bpmn:signalEventDefinition/></bpmn:startEvent></bpmn:subProcess>
+    <bpmn:subProcess id="esp2" triggeredByEvent="true"><bpmn:startEvent id="s2" isInterrupting="false"><bpmn:escalationEventDefinition/></bpmn:startEvent></bpmn:subProcess>
+    <bpmn:subProcess id="esp3" triggeredByEvent="true"><bpmn:startEvent id="s3">⟪<bpmn:compensateEventDefinition/>⟫</bpmn:startEvent></bpmn:subProcess>
+    <bpmn:intermediateThrowEvent id="th"><bpmn:escalationEventDefinition/></bpmn:intermediateThrowEvent>
+    ⟪<bpmn:globalScriptTask id="g">⟫</bpmn:globalScriptTask>`;
+    const { diags, spans } = check(bpmnFile(body));
+    assert.deepEqual(at(diags, 'engine-unsupported'), spans);
+    assert.match(diags.find((d) => d.code === 'engine-unsupported')!.message, /interrupting escalation boundary event on a subprocess: on the embedded engine \(bpmn-engine\) the subprocess may still run its next element, where Camunda cancels it/);
+  });
+
+  it('join-never-fires: at a parallel join fed only by the branches of one exclusive gateway (through plain chains); quiet after a parallel split or mixed origins', () => {
+    const flows = (pairs: string[]) => pairs.map((p, i) => `<bpmn:sequenceFlow id="f${i}" sourceRef="${p.split('>')[0]}" targetRef="${p.split('>')[1]}"/>`).join('');
+    const body = `${link('Application')}
+    <bpmn:exclusiveGateway id="x" name="which?"/><bpmn:task id="a"/><bpmn:task id="a2"/><bpmn:task id="b"/>
+    <bpmn:parallelGateway id="⟪j⟫" name="both"/>
+    <bpmn:parallelGateway id="p"/><bpmn:task id="c"/><bpmn:task id="d"/><bpmn:parallelGateway id="j2"/>
+    <bpmn:exclusiveGateway id="y"/><bpmn:parallelGateway id="q"/><bpmn:parallelGateway id="j3"/>
+    ${flows(['x>a', 'a>a2', 'a2>j', 'x>b', 'b>j', 'p>c', 'p>d', 'c>j2', 'd>j2', 'y>j3', 'q>j3'])}`;
+    const { diags, spans } = check(bpmnFile(body));
+    assert.deepEqual(at(diags, 'join-never-fires'), spans);
+    assert.equal(diags.find((d) => d.code === 'join-never-fires')!.message, "parallel join 'both' can never fire: its 2 incoming flows come from alternative branches of exclusive gateway 'which?', of which only one is taken. Camunda waits here forever (the embedded engine's bpmn-engine goes on); merge with an exclusive gateway");
+  });
+
   it('call-without-business-key: on Camunda 7 only, at calledElement of a call activity that passes no business key', () => {
     const ns = 'xmlns:camunda="http://camunda.org/schema/1.0/bpmn"';
     const body = `${link('Application')}

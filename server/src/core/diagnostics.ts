@@ -35,6 +35,7 @@ export const CODES = {
   // running the process
   'unknown-called-element': 'warning',
   'engine-unsupported': 'warning',
+  'join-never-fires': 'warning',
   'unlinked-user-task': 'warning',
   'shared-variable-name': 'information',
   'call-without-business-key': 'warning',
@@ -73,6 +74,7 @@ export const CODE_DESCRIPTIONS: Record<DiagnosticCode, string> = {
   'unknown-called-element': 'A callActivity calls a process that no BPMN file of the workspace defines.',
   'engine-unsupported': 'The embedded engine (bpmn-engine) cannot run this element as the model means it.',
   'unlinked-user-task': 'A user task of a linked process has no linkedResource, so the API cannot complete it.',
+  'join-never-fires': 'A parallel join fed only by the alternative branches of one exclusive gateway: it can never fire.',
   'shared-variable-name': 'Two resources write a process variable of the same name; the last write wins.',
   'call-without-business-key': 'On Camunda 7 a called instance has no business key unless the call activity passes it, so the API cannot find its tasks.',
   'correlation-not-business-key': 'On Camunda 8 a message must correlate by =businessKey, the key the API sends messages with.',

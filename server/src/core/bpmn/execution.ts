@@ -268,6 +268,20 @@ function readFlowElement(doc: BpmnDocument, el: XmlElement, facts: ExecutionFact
       }
       return;
     }
+    case 'globalTask':
+    case 'globalScriptTask':
+    case 'globalUserTask':
+    case 'globalManualTask':
+    case 'globalBusinessRuleTask':
+      facts.gaps.push({ element: el, span: { start: el.start, end: el.startTagEnd }, message: `the embedded engine (bpmn-engine) cannot load a ${el.local}: a call activity cannot call it` });
+      return;
+    case 'compensateEventDefinition':
+      if (el.parent?.local === 'startEvent') facts.gaps.push({ element: el, span: { start: el.start, end: el.startTagEnd }, message: 'the embedded engine (bpmn-engine) does not run a compensation event subprocess' });
+      return;
+    case 'escalationEventDefinition':
+    case 'signalEventDefinition':
+      interruptionGap(doc, el, facts);
+      return;
     case 'complexGateway':
       facts.gaps.push({ element: el, span: { start: el.start, end: el.startTagEnd }, message: 'the embedded engine (bpmn-engine) has no complex gateway' });
       return;
@@ -278,5 +292,29 @@ function readFlowElement(doc: BpmnDocument, el: XmlElement, facts: ExecutionFact
         message: 'a conditional event is evaluated once when reached on the embedded engine, not again when variables change',
       });
       return;
+  }
+}
+
+/**
+ * An interrupting escalation or signal boundary event on a subprocess, or an interrupting escalation or
+ * signal event subprocess: on bpmn-engine the interrupted work runs its next element anyway (betsy's
+ * Escalation_/Signal_BoundaryEvent_SubProcess_Interrupting, …_StartEvent_EventSubProcess_Interrupting),
+ * where Camunda cancels it.
+ */
+function interruptionGap(doc: BpmnDocument, def: XmlElement, facts: ExecutionFacts): void {
+  const ev = def.parent;
+  if (!ev) return;
+  const kind = def.local === 'escalationEventDefinition' ? 'escalation' : 'signal';
+  const span = { start: ev.start, end: ev.startTagEnd };
+  if (ev.local === 'boundaryEvent') {
+    const host = refId(ev, attrValue(ev, 'attachedToRef'));
+    const attached = doc.ids.find((e) => e.id === host)?.element;
+    if (kind === 'escalation' && attached?.local === 'callActivity') {
+      facts.gaps.push({ element: ev, span, message: 'an escalation boundary event on a call activity: the embedded engine (bpmn-engine) does not pass an escalation thrown in the called process to it, where Camunda does' });
+    } else if (attrValue(ev, 'cancelActivity') !== 'false' && attached && /^(subProcess|transaction)$/.test(attached.local)) {
+      facts.gaps.push({ element: ev, span, message: `an interrupting ${kind} boundary event on a subprocess: on the embedded engine (bpmn-engine) the subprocess may still run its next element, where Camunda cancels it` });
+    }
+  } else if (ev.local === 'startEvent' && attrValue(ev, 'isInterrupting') !== 'false' && ev.parent && attrValue(ev.parent, 'triggeredByEvent') === 'true') {
+    facts.gaps.push({ element: ev, span, message: `an interrupting ${kind} event subprocess: on the embedded engine (bpmn-engine) the interrupted flow may still run its next element, where Camunda cancels it` });
   }
 }

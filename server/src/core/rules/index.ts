@@ -22,6 +22,7 @@ import { unreachableResource } from './unreachableResource';
 import { unresolvedReference } from './unresolvedReference';
 import { unknownCalledElement } from './unknownCalledElement';
 import { engineUnsupported } from './engineUnsupported';
+import { joinNeverFires } from './joinNeverFires';
 import { unlinkedUserTask } from './unlinkedUserTask';
 import { sharedVariableName } from './sharedVariableName';
 import { callWithoutBusinessKey } from './callWithoutBusinessKey';
@@ -46,6 +47,7 @@ export const BPMN_RULES: readonly BpmnRule[] = [
   singleInLoop,
   unknownCalledElement,
   engineUnsupported,
+  joinNeverFires,
   unlinkedUserTask,
   sharedVariableName,
   callWithoutBusinessKey,
