@@ -372,3 +372,18 @@ describe('process data: an instance that can no longer move is an incident, not 
     assert.equal(lines.filter((l) => /^\[stuck\] incident: /.test(l)).length, 1, lines.join('\n'));
   });
 });
+
+describe('process data: a model with item definitions, a message with itemRef and an interface is served (embedded bpmn-engine)', () => {
+  const h = new FacadeHarness({ bpmnFile: path.join(PD, 'item-definitions.bpmn') });
+  before(() => h.start());
+  after(() => h.stop());
+
+  it('starts, waits at the receive task for its message, and ends when it comes', async () => {
+    const r = await h.req('POST', '/application', { businessKey: 'typed' });
+    assert.equal(r.status, 201, r.text);
+    assert.deepEqual(waitingAt(r.body), ['Wait_paid']);
+    const m = await h.req('POST', '/messages/paid', { businessKey: 'typed' });
+    assert.equal(m.status, 200, m.text);
+    assert.equal((await h.req('GET', '/application/typed')).body._process.state, 'completed');
+  });
+});

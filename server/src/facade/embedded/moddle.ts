@@ -30,6 +30,9 @@ export interface SourceFile {
 
 const PASS_THROUGH = new Set(['bpmn:ServiceTask', 'bpmn:SendTask', 'bpmn:BusinessRuleTask']);
 
+/** Root elements that only describe data, services or partners: nothing for bpmn-engine to run. */
+const DATA_TYPES_ONLY = new Set(['bpmn:ItemDefinition', 'bpmn:Interface', 'bpmn:EndPoint', 'bpmn:PartnerEntity', 'bpmn:PartnerRole', 'bpmn:CorrelationProperty', 'bpmn:Resource']);
+
 export async function prepareModdle(sources: SourceFile[], servedProcessId: string, zeebeCalled: Map<string, string>): Promise<ModdleContext> {
   const { BpmnModdle } = await import('bpmn-moddle');
   const moddle = new BpmnModdle();
@@ -55,7 +58,11 @@ export async function prepareModdle(sources: SourceFile[], servedProcessId: stri
     for (const [id, el] of Object.entries(c.elementsById)) if (!(id in merged.elementsById)) merged.elementsById[id] = el;
     merged.references.push(...c.references);
   }
-  for (const e of rootElements) {
+  // Item definitions type data (a message's itemRef, a data object's), interfaces describe services: they run nothing; bpmn-engine's serializer
+  // takes every root element it does not know for an activity and refuses the whole model
+  // ("Unknown activity type bpmn:ItemDefinition"), so they are left out of what it reads.
+  main.rootElement.rootElements = rootElements.filter((e) => !DATA_TYPES_ONLY.has(e.$type));
+  for (const e of main.rootElement.rootElements) {
     if (e.$type === 'bpmn:Process') e.isExecutable = e.id === servedProcessId;
   }
   for (const el of Object.values(merged.elementsById)) {
