@@ -17,6 +17,15 @@ async function until(h: FacadeHarness, key: string, test: (root: any) => boolean
   }
 }
 
+/** A harness on one fixture, started and stopped around the suite, whose log lines the tests read. */
+function loggedHarness(file: string): { h: FacadeHarness; lines: string[] } {
+  const lines: string[] = [];
+  const h = new FacadeHarness({ bpmnFile: path.join(PD, file), log: (l) => lines.push(l) });
+  before(() => h.start());
+  after(() => h.stop());
+  return { h, lines };
+}
+
 const waitingAt = (root: any) => root._process.waiting.map((w: { activityId: string }) => w.activityId);
 
 // JUEL is Camunda 7's notation, FEEL Camunda 8's: each adapter runs its own.
@@ -223,10 +232,7 @@ describe('process data: JavaScript script conditions and script tasks run only w
 });
 
 describe('process data: a timer that leads to a step the process cannot take', () => {
-  const lines: string[] = [];
-  const h = new FacadeHarness({ bpmnFile: path.join(PD, 'timers-broken.bpmn'), log: (l) => lines.push(l) });
-  before(() => h.start());
-  after(() => h.stop());
+  const { h, lines } = loggedHarness('timers-broken.bpmn');
 
   it('becomes an incident in _process (element and message), logged; the instance stays where it was', async () => {
     await h.req('POST', '/application', { businessKey: 'i1', escalateAfter: 'PT1H' });
@@ -282,10 +288,7 @@ describe(`process data: message bodies become variables that conditions read (${
 });
 
 describe('process data: standard loops as BPMN runs them (embedded bpmn-engine)', () => {
-  const lines: string[] = [];
-  const h = new FacadeHarness({ bpmnFile: path.join(PD, 'standard-loops.bpmn'), log: (l) => lines.push(l) });
-  before(() => h.start());
-  after(() => h.stop());
+  const { h, lines } = loggedHarness('standard-loops.bpmn');
 
   it('loopCondition is a while-condition, tested before or after each pass; loopMaximum caps; one log line per pass', async () => {
     const r = await h.req('POST', '/application', { businessKey: 'loops', price: 2 });
@@ -300,10 +303,7 @@ describe('process data: standard loops as BPMN runs them (embedded bpmn-engine)'
 });
 
 describe('process data: a loop that never ends does not hold the server (embedded bpmn-engine)', () => {
-  const lines: string[] = [];
-  const h = new FacadeHarness({ bpmnFile: path.join(PD, 'endless-loop.bpmn'), log: (l) => lines.push(l) });
-  before(() => h.start());
-  after(() => h.stop());
+  const { h, lines } = loggedHarness('endless-loop.bpmn');
 
   it('stopped after about a second: 422 naming the element, nothing written; other instances and requests are served', async () => {
     for (const key of ['spin', 'other']) assert.equal((await h.req('POST', '/application', { businessKey: key })).status, 201);
@@ -332,10 +332,7 @@ describe('process data: a loop that never ends does not hold the server (embedde
 });
 
 describe('process data: a called process whose parallel join follows exclusive merges completes its call activity (embedded bpmn-engine)', () => {
-  const lines: string[] = [];
-  const h = new FacadeHarness({ bpmnFile: path.join(PD, 'call-join'), log: (l) => lines.push(l) });
-  before(() => h.start());
-  after(() => h.stop());
+  const { h, lines } = loggedHarness('call-join');
 
   it('the caller goes on and ends, as on Camunda (bpmn-engine left the call activity waiting forever)', async () => {
     for (const [key, accepted] of [['yes', true], ['no', false]] as const) {
@@ -349,10 +346,7 @@ describe('process data: a called process whose parallel join follows exclusive m
 });
 
 describe('process data: an instance that can no longer move is an incident, not a silent active (embedded bpmn-engine)', () => {
-  const lines: string[] = [];
-  const h = new FacadeHarness({ bpmnFile: path.join(PD, 'signal-wait.bpmn'), log: (l) => lines.push(l) });
-  before(() => h.start());
-  after(() => h.stop());
+  const { h, lines } = loggedHarness('signal-wait.bpmn');
 
   it('state incident naming where the tokens stopped, in the instance and the list; logged once; writes answer 409 saying so; it stays so after a restart', async () => {
     assert.equal((await h.req('POST', '/application', { businessKey: 'stuck' })).status, 201);
