@@ -76,6 +76,16 @@ describe('rules for running the process (valid and invalid examples, exact range
     assert.equal(diags.find((d) => d.code === 'join-never-fires')!.message, "parallel join 'both' can never fire: its 2 incoming flows come from alternative branches of exclusive gateway 'which?', of which only one is taken. Camunda waits here forever (the embedded engine's bpmn-engine goes on); merge with an exclusive gateway");
   });
 
+  it('engine-differs: on Camunda 7 only, at a standard loop (Camunda 7 runs the activity once)', () => {
+    const body = `${link('Application')}
+    <bpmn:task id="t">⟪<bpmn:standardLoopCharacteristics testBefore="true">⟫<bpmn:loopCondition>\${n &lt; 3}</bpmn:loopCondition></bpmn:standardLoopCharacteristics></bpmn:task>
+    <bpmn:task id="m"><bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>3</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics></bpmn:task>`;
+    const { diags, spans } = check(bpmnFile(body), { engine: 'camunda7' });
+    assert.deepEqual(at(diags, 'engine-differs'), spans);
+    assert.match(diags.find((d) => d.code === 'engine-differs')!.message, /^Camunda 7 ignores standardLoopCharacteristics: 't' runs once there/);
+    assert.deepEqual(at(check(bpmnFile(body)).diags, 'engine-differs'), [], 'quiet when the engine is not Camunda 7');
+  });
+
   it('call-without-business-key: on Camunda 7 only, at calledElement of a call activity that passes no business key', () => {
     const ns = 'xmlns:camunda="http://camunda.org/schema/1.0/bpmn"';
     const body = `${link('Application')}

@@ -23,6 +23,7 @@ import { unresolvedReference } from './unresolvedReference';
 import { unknownCalledElement } from './unknownCalledElement';
 import { engineUnsupported } from './engineUnsupported';
 import { joinNeverFires } from './joinNeverFires';
+import { engineDiffers } from './engineDiffers';
 import { unlinkedUserTask } from './unlinkedUserTask';
 import { sharedVariableName } from './sharedVariableName';
 import { callWithoutBusinessKey } from './callWithoutBusinessKey';
@@ -48,6 +49,7 @@ export const BPMN_RULES: readonly BpmnRule[] = [
   unknownCalledElement,
   engineUnsupported,
   joinNeverFires,
+  engineDiffers,
   unlinkedUserTask,
   sharedVariableName,
   callWithoutBusinessKey,
