@@ -276,6 +276,8 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
       for (let i = 0; i < 8 && live.execution && this.releaseEndedCalls(rec, live); i++) await settle(live.execution);
     } catch (e) {
       live.error ??= e as Error;
+    } finally {
+      live.runtime.endStep();
     }
     if (live.error || live.engine.state === 'error') {
       // Dropped, not stopped: stopping an engine in error never settles. Its timers are ours, so nothing of it keeps running.

@@ -148,6 +148,11 @@ export class InstanceRuntime {
     this.passes.clear();
   }
 
+  /** The operation has stopped running the engine: nothing is timed until the next one begins. */
+  endStep(): void {
+    this.stepStartedAt = 0;
+  }
+
   /** Stops the operation (as a failure at `elementId`) once it has run the engine longer than its budget. */
   private checkBudget(elementId: string | undefined): void {
     if (!this.stepStartedAt || performance.now() - this.stepStartedAt <= STEP_BUDGET_MS) return;
