@@ -17,9 +17,11 @@ async function main(): Promise<number> {
   const base = tempDir('bra-vsix-');
   const vsix = path.join(base, 'bpmn-resource-api.vsix');
   const ext = path.join(base, 'installed');
-  await check('vsce packages the extension within 2 MB', async () => {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '-o', vsix], { cwd: ROOT, encoding: 'utf8' });
+  await check('vsce packages the extension within 2 MB, without warnings, with its licence, changelog and icon', async () => {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', vsix], { cwd: ROOT, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`vsce: ${r.stderr || r.stdout}`);
+    const warnings = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /WARNING/i.test(l));
+    if (warnings.length) throw new Error(`vsce warned: ${warnings.join('; ')}`);
     const size = fs.statSync(vsix).size;
     console.log(`    .vsix: ${(size / 1024).toFixed(0)} KB`);
     if (size > LIMIT) throw new Error(`${size} bytes > ${LIMIT}`);
@@ -31,6 +33,15 @@ async function main(): Promise<number> {
       fs.writeFileSync(to, await entry.async('nodebuffer'));
     }
     if (fs.existsSync(path.join(ext, 'extension', 'node_modules'))) throw new Error('node_modules in the .vsix');
+    for (const f of ['LICENSE.txt', 'changelog.md', 'images/icon.png']) if (!fs.existsSync(path.join(ext, 'extension', f))) throw new Error(`${f} is not in the .vsix`);
+    const licence = fs.readFileSync(path.join(ext, 'extension', 'LICENSE.txt'), 'utf8');
+    if (!licence.startsWith('MIT License')) throw new Error('the packaged LICENSE is not the MIT licence package.json names');
+    const png = fs.readFileSync(path.join(ext, 'extension', 'images', 'icon.png'));
+    // PNG signature, then IHDR: width and height at bytes 16 and 20
+    if (png.readUInt32BE(12) !== 0x49484452 || png.readUInt32BE(16) !== 128 || png.readUInt32BE(20) !== 128) throw new Error('the icon is not a 128×128 PNG');
+    const manifest = JSON.parse(fs.readFileSync(path.join(ext, 'extension', 'package.json'), 'utf8')) as { license?: string; icon?: string; repository?: { url?: string } };
+    if (manifest.license !== 'MIT' || manifest.icon !== 'images/icon.png') throw new Error(`package.json: license ${manifest.license}, icon ${manifest.icon}`);
+    if (manifest.repository && /example\.invalid/.test(manifest.repository.url ?? '')) throw new Error('a placeholder repository URL');
     // dist/ holds what the extension runs; the bin's start-up bundle (dist/cli-main.js) stays out.
     const shipped = fs.readdirSync(path.join(ext, 'extension', 'dist')).sort();
     if (shipped.join(',') !== 'cli.js,client.js,server.js,swagger-ui') throw new Error(`dist/ in the .vsix: ${shipped.join(', ')}`);
