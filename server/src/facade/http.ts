@@ -4,7 +4,7 @@
  * problem+json.
  */
 import { timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { EngineError, type EngineErrorKind } from './ports';
 import { HttpProblem, sendProblem } from './problems';
 
@@ -80,10 +80,37 @@ export function createServer(o: HttpOptions): FastifyInstance {
       return sendProblem(reply, 400, err.message);
     },
   });
+  addBodyParsers(app);
+  addGuards(app, o);
+  // Representations are HAL with HAL-FORMS templates; the Content-Type is the one the client prefers of
+  // the three that describe the same body.
+  app.addHook('onSend', async (req, reply, payload) => {
+    const ct = reply.getHeader('content-type');
+    if (typeof ct === 'string' && ct.startsWith(HAL)) {
+      reply.header('Vary', 'Accept');
+      reply.type(negotiate(req.headers.accept));
+    }
+    return payload;
+  });
+  if (o.cors) {
+    // Off unless asked: exactly one origin, and the headers the API uses.
+    void app.register(require('@fastify/cors'), {
+      origin: [o.cors],
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      allowedHeaders: ['Content-Type', 'Authorization', 'If-Match', 'If-None-Match', 'Accept'],
+      exposedHeaders: ['ETag', 'Location', 'Allow', 'Content-Location'],
+    });
+  }
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => answerError(err, reply, o.bodyLimit ?? 1048576));
+  return app;
+}
 
-  // Bodies are parsed to a value or `undefined` when empty: whether a body is needed is the handler's
-  // business, after method and route are known (OPTIONS, GET, DELETE with a JSON Content-Type and no body).
-  // fastify's own JSON parser refuses `__proto__` and `constructor` keys (prototype poisoning).
+/**
+ * Bodies are parsed to a value or `undefined` when empty: whether a body is needed is the handler's
+ * business, after method and route are known (OPTIONS, GET, DELETE with a JSON Content-Type and no body).
+ * fastify's own JSON parser refuses `__proto__` and `constructor` keys (prototype poisoning).
+ */
+function addBodyParsers(app: FastifyInstance): void {
   const secureJson = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (req, text, done) => {
@@ -97,8 +124,10 @@ export function createServer(o: HttpOptions): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'string' }, (req, text, done) => {
     done(null, String(text) === '' ? undefined : new UnsupportedBody(String(req.headers['content-type'] ?? '')));
   });
+}
 
-  // Host first: a refused Host learns nothing, with or without a token, on every path.
+/** What every request passes before a handler: the Host (first: a refused Host learns nothing), Accept, the token. */
+function addGuards(app: FastifyInstance, o: HttpOptions): void {
   const bind = o.host ?? '127.0.0.1';
   const allowedHosts = o.allowedHosts ?? [];
   app.addHook('onRequest', async (req, reply) => {
@@ -106,7 +135,6 @@ export function createServer(o: HttpOptions): FastifyInstance {
       return sendProblem(reply, 403, `Host '${req.headers.host ?? ''}' is not allowed here: use localhost, 127.0.0.1 or [::1]${allowedHosts.length ? ` or ${allowedHosts.join(', ')}` : ''} (serve --allowed-host adds a name)`);
     }
   });
-
   // A client that accepts none of the types the API speaks gets 406 (the docs page is HTML: not judged).
   app.addHook('onRequest', async (req, reply) => {
     if (req.url.startsWith('/docs')) return;
@@ -114,57 +142,34 @@ export function createServer(o: HttpOptions): FastifyInstance {
       return sendProblem(reply, 406, `this API answers ${[...REPRESENTATION_TYPES, 'application/problem+json'].join(', ')}; the request accepts none of them (Accept: ${req.headers.accept})`);
     }
   });
-
-  if (o.token) {
-    const expected = Buffer.from(`Bearer ${o.token}`);
-    app.addHook('onRequest', async (req, reply) => {
-      if ((req.method === 'GET' || req.method === 'HEAD') && PUBLIC_PATHS.test(req.url)) return;
-      const got = Buffer.from(req.headers.authorization ?? '');
-      if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
-        reply.header('WWW-Authenticate', 'Bearer');
-        return sendProblem(reply, 401, 'a valid bearer token is required (Authorization: Bearer …)');
-      }
-    });
-  }
-
-  // Representations are HAL with HAL-FORMS templates; the Content-Type is the one the client prefers of
-  // the three that describe the same body.
-  app.addHook('onSend', async (req, reply, payload) => {
-    const ct = reply.getHeader('content-type');
-    if (typeof ct === 'string' && ct.startsWith(HAL)) {
-      reply.header('Vary', 'Accept');
-      reply.type(negotiate(req.headers.accept));
+  if (!o.token) return;
+  const expected = Buffer.from(`Bearer ${o.token}`);
+  app.addHook('onRequest', async (req, reply) => {
+    if ((req.method === 'GET' || req.method === 'HEAD') && PUBLIC_PATHS.test(req.url)) return;
+    const got = Buffer.from(req.headers.authorization ?? '');
+    if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
+      reply.header('WWW-Authenticate', 'Bearer');
+      return sendProblem(reply, 401, 'a valid bearer token is required (Authorization: Bearer …)');
     }
-    return payload;
   });
+}
 
-  if (o.cors) {
-    // Off unless asked: exactly one origin, and the headers the API uses.
-    void app.register(require('@fastify/cors'), {
-      origin: [o.cors],
-      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-      allowedHeaders: ['Content-Type', 'Authorization', 'If-Match', 'If-None-Match', 'Accept'],
-      exposedHeaders: ['ETag', 'Location', 'Allow', 'Content-Location'],
-    });
+/** Every error as problem+json with its status: ours, the engine's (kind → status), fastify's 4xx, else 500 logged. */
+function answerError(err: Error & { statusCode?: number; code?: string }, reply: FastifyReply, bodyLimit: number): FastifyReply {
+  if (err instanceof HttpProblem) {
+    for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+    return sendProblem(reply, err.status, err.detail, err.extensions);
   }
-
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
-    if (err instanceof HttpProblem) {
-      for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
-      return sendProblem(reply, err.status, err.detail, err.extensions);
-    }
-    if (err instanceof EngineError) {
-      const status = ENGINE_STATUS[err.kind];
-      const ext = err.element ? { type: 'https://bpmn-resource-api.dev/problems/process-rejected', element: err.element } : {};
-      if (status === 503) reply.header('Retry-After', '5');
-      return sendProblem(reply, status, err.message, ext);
-    }
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendProblem(reply, 413, `the body is larger than the limit of ${o.bodyLimit ?? 1048576} bytes`);
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return sendProblem(reply, err.statusCode, err.message);
-    process.stderr.write(`bpmn-resource-api: ${err.stack ?? err.message}\n`);
-    return sendProblem(reply, 500, 'internal error; see the server log');
-  });
-  return app;
+  if (err instanceof EngineError) {
+    const status = ENGINE_STATUS[err.kind];
+    const ext = err.element ? { type: 'https://bpmn-resource-api.dev/problems/process-rejected', element: err.element } : {};
+    if (status === 503) reply.header('Retry-After', '5');
+    return sendProblem(reply, status, err.message, ext);
+  }
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendProblem(reply, 413, `the body is larger than the limit of ${bodyLimit} bytes`);
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return sendProblem(reply, err.statusCode, err.message);
+  process.stderr.write(`bpmn-resource-api: ${err.stack ?? err.message}\n`);
+  return sendProblem(reply, 500, 'internal error; see the server log');
 }
 
 /** A body of a media type the facade does not read. */
