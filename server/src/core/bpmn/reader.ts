@@ -44,6 +44,15 @@ export function readBpmn(text: string): BpmnDocument {
   return readBpmnXml(scanXml(text));
 }
 
+/** What a read collects beside the document, to be resolved once every element has been seen. */
+interface ReadState {
+  doc: BpmnDocument;
+  root: XmlElement;
+  scopes: FlowScope[];
+  boundaryAttach: Array<[FlowScope, string, string]>;
+  pendingTriggers: MessageTrigger[];
+}
+
 export function readBpmnXml(xml: XmlDocument): BpmnDocument {
   const doc: BpmnDocument = {
     xml,
@@ -63,123 +72,132 @@ export function readBpmnXml(xml: XmlDocument): BpmnDocument {
   doc.isBpmn = root.local === 'definitions' && isBpmn(root);
   if (!doc.isBpmn) return doc;
 
-  const scopes: FlowScope[] = [];
-  const boundaryAttach: Array<[FlowScope, string, string]> = [];
-  const pendingTriggers: MessageTrigger[] = [];
+  const st: ReadState = { doc, root, scopes: [], boundaryAttach: [], pendingTriggers: [] };
+  // Depth-first without recursion (deep files), each element with the frame it is read in.
   const elements: XmlElement[] = [root];
   const frames: Frame[] = [{ process: undefined, activity: undefined, scope: undefined, inExtension: false }];
-
   while (elements.length) {
     const el = elements.pop()!;
     const frame = frames.pop()!;
-    let { process, activity, scope } = frame;
-    const inExtension = frame.inExtension;
-
-    const idAttr = attr(el, 'id');
-    if (idAttr && !inExtension) {
-      doc.ids.push({ id: decodeEntities(idAttr.raw), element: el, span: { start: idAttr.valueStart, end: idAttr.valueEnd } });
-    }
-
-    const bpmn = !inExtension && isBpmn(el);
-    const local = el.local;
-    if (bpmn && el !== root) {
-      if (!BPMN_ELEMENT_NAMES.has(local)) doc.unknownElements.push(el);
-    } else if (!inExtension && el.uri === '' && el.parent === root) {
-      doc.unknownElements.push(el);
-    }
-
-    if (bpmn) {
-      if (local === 'process') {
-        process = {
-          id: attrValue(el, 'id') ?? '',
-          name: attrValue(el, 'name'),
-          element: el,
-          span: startTagSpan(el),
-          links: [],
-          activities: [],
-          messageTriggers: [],
-        };
-        doc.processes.push(process);
-        scope = { flows: [], activities: [], owner: undefined };
-        scopes.push(scope);
-        activity = undefined;
-      } else if (ACTIVITY_KINDS.has(local) && process && scope) {
-        const id = attrValue(el, 'id') ?? '';
-        const a: BpmnActivity = {
-          id,
-          name: attrValue(el, 'name'),
-          kind: local,
-          element: el,
-          span: startTagSpan(el),
-          process,
-          parent: activity,
-          loop: loopKind(el),
-          onCycle: false,
-          repeats: false,
-          links: [],
-          calledElement: local === 'callActivity' ? (refId(el, attrValue(el, 'calledElement')) ?? zeebeCalledElement(el)) : undefined,
-        };
-        process.activities.push(a);
-        scope.activities.push(a);
-        if (local === 'receiveTask') pendingTriggers.push(trigger('receiveTask', el, process, activity));
-        activity = a;
-        if (SUBPROCESS_KINDS.has(local)) {
-          scope = { flows: [], activities: [], owner: a };
-          scopes.push(scope);
-        }
-      } else if (local === 'sequenceFlow' && scope) {
-        const s = refId(el, attrValue(el, 'sourceRef'));
-        const t = refId(el, attrValue(el, 'targetRef'));
-        if (s !== undefined && t !== undefined) scope.flows.push([s, t]);
-        addRef(doc, 'sequenceFlow', el, 'sourceRef');
-        addRef(doc, 'sequenceFlow', el, 'targetRef');
-      } else if (local === 'messageFlow') {
-        addRef(doc, 'messageFlow', el, 'sourceRef');
-        addRef(doc, 'messageFlow', el, 'targetRef');
-      } else if (local === 'participant') {
-        const ref = refId(el, attrValue(el, 'processRef'));
-        if (ref) doc.participantProcessRefs.add(ref);
-        const pid = attrValue(el, 'id');
-        if (pid) doc.participantIds.add(pid);
-        addRef(doc, 'processRef', el, 'processRef');
-      } else if (local === 'message' && el.parent === root) {
-        const id = attrValue(el, 'id');
-        if (id) doc.messages.set(id, attrValue(el, 'name') || id);
-      } else if (scope && process && isFlowNodeEvent(local)) {
-        if (local === 'boundaryEvent') {
-          const attached = refId(el, attrValue(el, 'attachedToRef'));
-          if (attached) boundaryAttach.push([scope, attached, attrValue(el, 'id') ?? '']);
-          addRef(doc, 'attachedToRef', el, 'attachedToRef');
-        }
-        const kind = messageEventKind(el);
-        if (kind) pendingTriggers.push(trigger(kind, el, process, activity));
-      } else if (local === 'extensionElements') {
-        readLinks(doc, el, frame);
-      }
-    }
-
+    const inner = readElement(st, el, frame);
     const ch = el.children;
     if (ch.length === 0) continue;
-    const nextInExtension = inExtension || (bpmn && local === 'extensionElements');
-    const childFrame =
-      process === frame.process && activity === frame.activity && scope === frame.scope && nextInExtension === inExtension
-        ? frame
-        : { process, activity, scope, inExtension: nextInExtension };
     for (let i = ch.length - 1; i >= 0; i--) {
       elements.push(ch[i]);
-      frames.push(childFrame);
+      frames.push(inner);
     }
   }
+  resolve(st);
+  return doc;
+}
 
-  for (const [scope, attached, boundaryId] of boundaryAttach) scope.flows.push([attached, boundaryId]);
-  for (const scope of scopes) markCycles(scope);
+/** Reads one element into the document; returns the frame its children are read in. */
+function readElement(st: ReadState, el: XmlElement, frame: Frame): Frame {
+  const { doc, root } = st;
+  const inExtension = frame.inExtension;
+  const idAttr = attr(el, 'id');
+  if (idAttr && !inExtension) doc.ids.push({ id: decodeEntities(idAttr.raw), element: el, span: { start: idAttr.valueStart, end: idAttr.valueEnd } });
+  const bpmn = !inExtension && isBpmn(el);
+  const local = el.local;
+  if (bpmn && el !== root) {
+    if (!BPMN_ELEMENT_NAMES.has(local)) doc.unknownElements.push(el);
+  } else if (!inExtension && el.uri === '' && el.parent === root) {
+    doc.unknownElements.push(el);
+  }
+  let { process, activity, scope } = frame;
+  if (bpmn) {
+    if (local === 'process') {
+      process = openProcess(st, el);
+      scope = { flows: [], activities: [], owner: undefined };
+      st.scopes.push(scope);
+      activity = undefined;
+    } else if (ACTIVITY_KINDS.has(local) && process && scope) {
+      activity = openActivity(st, el, process, scope, activity);
+      if (SUBPROCESS_KINDS.has(local)) {
+        scope = { flows: [], activities: [], owner: activity };
+        st.scopes.push(scope);
+      }
+    } else readOther(st, el, frame, process, activity, scope);
+  }
+  const nextInExtension = inExtension || (bpmn && local === 'extensionElements');
+  const same = process === frame.process && activity === frame.activity && scope === frame.scope && nextInExtension === inExtension;
+  return same ? frame : { process, activity, scope, inExtension: nextInExtension };
+}
+
+function openProcess(st: ReadState, el: XmlElement): BpmnProcess {
+  const process: BpmnProcess = { id: attrValue(el, 'id') ?? '', name: attrValue(el, 'name'), element: el, span: startTagSpan(el), links: [], activities: [], messageTriggers: [] };
+  st.doc.processes.push(process);
+  return process;
+}
+
+function openActivity(st: ReadState, el: XmlElement, process: BpmnProcess, scope: FlowScope, parent: BpmnActivity | undefined): BpmnActivity {
+  const local = el.local;
+  const a: BpmnActivity = {
+    id: attrValue(el, 'id') ?? '',
+    name: attrValue(el, 'name'),
+    kind: local,
+    element: el,
+    span: startTagSpan(el),
+    process,
+    parent,
+    loop: loopKind(el),
+    onCycle: false,
+    repeats: false,
+    links: [],
+    calledElement: local === 'callActivity' ? (refId(el, attrValue(el, 'calledElement')) ?? zeebeCalledElement(el)) : undefined,
+  };
+  process.activities.push(a);
+  scope.activities.push(a);
+  if (local === 'receiveTask') st.pendingTriggers.push(trigger('receiveTask', el, process, parent));
+  return a;
+}
+
+/** Flows, references, messages, events and links: what is not a process or an activity. */
+function readOther(st: ReadState, el: XmlElement, frame: Frame, process: BpmnProcess | undefined, activity: BpmnActivity | undefined, scope: FlowScope | undefined): void {
+  const { doc, root } = st;
+  const local = el.local;
+  if (local === 'sequenceFlow' && scope) {
+    const s = refId(el, attrValue(el, 'sourceRef'));
+    const t = refId(el, attrValue(el, 'targetRef'));
+    if (s !== undefined && t !== undefined) scope.flows.push([s, t]);
+    addRef(doc, 'sequenceFlow', el, 'sourceRef');
+    addRef(doc, 'sequenceFlow', el, 'targetRef');
+  } else if (local === 'messageFlow') {
+    addRef(doc, 'messageFlow', el, 'sourceRef');
+    addRef(doc, 'messageFlow', el, 'targetRef');
+  } else if (local === 'participant') {
+    const ref = refId(el, attrValue(el, 'processRef'));
+    if (ref) doc.participantProcessRefs.add(ref);
+    const pid = attrValue(el, 'id');
+    if (pid) doc.participantIds.add(pid);
+    addRef(doc, 'processRef', el, 'processRef');
+  } else if (local === 'message' && el.parent === root) {
+    const id = attrValue(el, 'id');
+    if (id) doc.messages.set(id, attrValue(el, 'name') || id);
+  } else if (scope && process && isFlowNodeEvent(local)) {
+    if (local === 'boundaryEvent') {
+      const attached = refId(el, attrValue(el, 'attachedToRef'));
+      if (attached) st.boundaryAttach.push([scope, attached, attrValue(el, 'id') ?? '']);
+      addRef(doc, 'attachedToRef', el, 'attachedToRef');
+    }
+    const kind = messageEventKind(el);
+    if (kind) st.pendingTriggers.push(trigger(kind, el, process, activity));
+  } else if (local === 'extensionElements') {
+    readLinks(doc, el, frame);
+  }
+}
+
+/** What needs every element seen: boundary flows, cycles, repetition, message names. */
+function resolve(st: ReadState): void {
+  const doc = st.doc;
+  for (const [scope, attached, boundaryId] of st.boundaryAttach) scope.flows.push([attached, boundaryId]);
+  for (const scope of st.scopes) markCycles(scope);
   for (const p of doc.processes) for (const a of p.activities) a.repeats = repeats(a);
-  for (const t of pendingTriggers) {
+  for (const t of st.pendingTriggers) {
     if (t.messageRef) t.messageName = doc.messages.get(t.messageRef) ?? t.messageRef;
     t.process.messageTriggers.push(t);
     if (t.messageRef) doc.references.push({ kind: 'messageRef', from: t.process.element, target: t.messageRef, span: t.span });
   }
-  return doc;
 }
 
 /** An id reference; some tools write it as a QName (`bpmn2:_id`, `tns:_id`) whose prefix is declared. */
