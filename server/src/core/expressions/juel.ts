@@ -68,131 +68,142 @@ interface CompiledJuel {
 }
 
 function compileJuel(src: string): CompiledJuel {
-  const toks = tokenize(src);
-  const roots = new Set<string>();
-  let k = 0;
-  const peek = () => toks[k];
-  const isOp = (v: string) => toks[k]?.t === 'op' && toks[k].v === v;
-  const expect = (v: string) => {
-    if (!isOp(v)) throw new ExpressionError(`expected '${v}' ${toks[k] ? `at ${toks[k].at + 1}` : 'at the end'}`);
-    k++;
-  };
+  return new JuelParser(tokenize(src)).parse();
+}
 
-  const args = (): string[] => {
-    expect('(');
-    const list: string[] = [];
-    if (!isOp(')')) {
-      list.push(ternary());
-      while (isOp(',')) {
-        k++;
-        list.push(ternary());
+/** Recursive descent over the tokens, one method per precedence level, writing the jexl program. */
+class JuelParser {
+  private k = 0;
+  private readonly roots = new Set<string>();
+
+  constructor(private readonly toks: ReturnType<typeof tokenize>) {}
+
+  parse(): CompiledJuel {
+    if (this.toks.length === 0) throw new ExpressionError('the expression is empty');
+    const program = this.ternary();
+    const rest = this.toks[this.k];
+    if (rest) throw new ExpressionError(`unexpected '${rest.v}' at ${rest.at + 1}`);
+    return { program, roots: this.roots };
+  }
+
+  private peek() {
+    return this.toks[this.k];
+  }
+
+  private isOp(v: string): boolean {
+    const t = this.toks[this.k];
+    return t?.t === 'op' && t.v === v;
+  }
+
+  private expect(v: string): void {
+    const t = this.toks[this.k];
+    if (!this.isOp(v)) throw new ExpressionError(`expected '${v}' ${t ? `at ${t.at + 1}` : 'at the end'}`);
+    this.k++;
+  }
+
+  /** `open` item (, item)* `close`, the opening token already current */
+  private list(open: string, close: string): string[] {
+    this.expect(open);
+    const items: string[] = [];
+    if (!this.isOp(close)) {
+      items.push(this.ternary());
+      while (this.isOp(',')) {
+        this.k++;
+        items.push(this.ternary());
       }
     }
-    expect(')');
-    return list;
-  };
+    this.expect(close);
+    return items;
+  }
 
-  const primary = (): string => {
-    const t = peek();
+  private primary(): string {
+    const t = this.peek();
     if (!t) throw new ExpressionError('the expression ends too early');
-    k++;
+    if (t.t === 'op' && t.v === '[') return `[${this.list('[', ']').join(',')}]`;
+    this.k++;
     if (t.t === 'num') return t.v;
     if (t.t === 'str') return JSON.stringify(t.v);
-    if (t.t === 'id') {
-      if (t.v === 'true' || t.v === 'false' || t.v === 'null') return t.v;
-      if (isOp('(')) {
-        const a = args();
-        if (!(t.v in FUNCTIONS)) throw new ExpressionError(`function '${t.v}' is not supported`);
-        return `${t.v}(${a.join(',')})`;
-      }
-      roots.add(t.v);
-      return `__var(${JSON.stringify(t.v)})`;
-    }
+    if (t.t === 'id') return this.identifier(t.v);
     if (t.v === '(') {
-      const e = ternary();
-      expect(')');
+      const e = this.ternary();
+      this.expect(')');
       return `(${e})`;
     }
-    if (t.v === '[') {
-      const items: string[] = [];
-      if (!isOp(']')) {
-        items.push(ternary());
-        while (isOp(',')) {
-          k++;
-          items.push(ternary());
-        }
-      }
-      expect(']');
-      return `[${items.join(',')}]`;
-    }
     throw new ExpressionError(`unexpected '${t.v}' at ${t.at + 1}`);
-  };
+  }
 
-  const postfix = (): string => {
-    let e = primary();
+  /** A literal word, a function call, or a variable (whose name is a root the expression reads). */
+  private identifier(name: string): string {
+    if (name === 'true' || name === 'false' || name === 'null') return name;
+    if (this.isOp('(')) {
+      const a = this.list('(', ')');
+      if (!(name in FUNCTIONS)) throw new ExpressionError(`function '${name}' is not supported`);
+      return `${name}(${a.join(',')})`;
+    }
+    this.roots.add(name);
+    return `__var(${JSON.stringify(name)})`;
+  }
+
+  private postfix(): string {
+    let e = this.primary();
     for (;;) {
-      if (isOp('.')) {
-        k++;
-        const name = peek();
+      if (this.isOp('.')) {
+        this.k++;
+        const name = this.peek();
         if (!name || name.t !== 'id') throw new ExpressionError(`a property name must follow '.'${name ? ` at ${name.at + 1}` : ''}`);
-        k++;
-        if (isOp('(')) e = `__call(${[e, JSON.stringify(name.v), ...args()].join(',')})`;
+        this.k++;
+        if (this.isOp('(')) e = `__call(${[e, JSON.stringify(name.v), ...this.list('(', ')')].join(',')})`;
         else e = `__get(${e},${JSON.stringify(name.v)})`;
-      } else if (isOp('[')) {
-        k++;
-        const idx = ternary();
-        expect(']');
+      } else if (this.isOp('[')) {
+        this.k++;
+        const idx = this.ternary();
+        this.expect(']');
         e = `__get(${e},${idx})`;
       } else return e;
     }
-  };
+  }
 
-  const unary = (): string => {
-    if (isOp('!')) {
-      k++;
-      return `!(${unary()})`;
+  private unary(): string {
+    for (const [op, wrap] of UNARY) {
+      if (!this.isOp(op)) continue;
+      this.k++;
+      return wrap(this.unary());
     }
-    if (isOp('-')) {
-      k++;
-      return `(0-(${unary()}))`;
-    }
-    if (isOp('empty')) {
-      k++;
-      return `__empty(${unary()})`;
-    }
-    return postfix();
-  };
+    return this.postfix();
+  }
 
-  const binary = (minPrec: number): string => {
-    let left = unary();
+  private binary(minPrec: number): string {
+    let left = this.unary();
     for (;;) {
-      const t = peek();
+      const t = this.peek();
       const prec = t && t.t === 'op' ? BINARY[t.v] : undefined;
       if (prec === undefined || prec < minPrec) return left;
-      k++;
-      const right = binary(prec + 1);
+      this.k++;
+      const right = this.binary(prec + 1);
       if (t.v === '==') left = `__eq(${left},${right})`;
       else if (t.v === '!=') left = `!__eq(${left},${right})`;
       else if (t.v === '+' || t.v === '-' || t.v === '*' || t.v === '/' || t.v === '%') left = `__num(${left})${t.v}__num(${right})`;
       else left = `(${left})${t.v}(${right})`;
     }
-  };
+  }
 
-  const ternary = (): string => {
-    const cond = binary(1);
-    if (!isOp('?')) return cond;
-    k++;
-    const a = ternary();
-    expect(':');
-    const b = ternary();
+  private ternary(): string {
+    const cond = this.binary(1);
+    if (!this.isOp('?')) return cond;
+    this.k++;
+    const a = this.ternary();
+    this.expect(':');
+    const b = this.ternary();
     return `(${cond})?(${a}):(${b})`;
-  };
-
-  if (toks.length === 0) throw new ExpressionError('the expression is empty');
-  const program = ternary();
-  if (k < toks.length) throw new ExpressionError(`unexpected '${toks[k].v}' at ${toks[k].at + 1}`);
-  return { program, roots };
+  }
 }
+
+/** Prefix operators and the jexl they become. */
+const UNARY: Array<[string, (e: string) => string]> = [
+  ['!', (e) => `!(${e})`],
+  ['-', (e) => `(0-(${e}))`],
+  ['empty', (e) => `__empty(${e})`],
+];
 
 /** A Spin-like wrapper, so `S(customer).prop("name").stringValue()` reads JSON variables as on Camunda. */
 class SpinValue {
