@@ -259,89 +259,101 @@ function toNumber(v: unknown): number {
   return n;
 }
 
+/** A method a receiver type does not have (each table answers it, then the next is asked). */
+const NONE = Symbol('no such method');
+
 /** Java-like methods that process models call on variables; anything else is refused. */
 function callMethod(vars: Variables, target: unknown, name: string, ...a: unknown[]): unknown {
   if (target instanceof ExecutionFacade) return target.call(vars, name, a);
-  if (target instanceof SpinValue) {
-    const v = target.value;
-    switch (name) {
-      case 'prop':
-        return new SpinValue(own(v, a[0]));
-      case 'hasProp':
-        return own(v, a[0]) !== undefined;
-      case 'stringValue':
-      case 'numberValue':
-      case 'boolValue':
-      case 'value':
-        return v;
-      case 'elements':
-        return Array.isArray(v) ? v.map((x) => new SpinValue(x)) : [];
-      case 'toString':
-        return JSON.stringify(v);
-    }
-  }
-  if (typeof target === 'string') {
-    const s = target;
-    switch (name) {
-      case 'equals':
-        return s === a[0];
-      case 'equalsIgnoreCase':
-        return typeof a[0] === 'string' && s.toLowerCase() === a[0].toLowerCase();
-      case 'contains':
-        return s.includes(String(a[0]));
-      case 'startsWith':
-        return s.startsWith(String(a[0]));
-      case 'endsWith':
-        return s.endsWith(String(a[0]));
-      case 'isEmpty':
-        return s.length === 0;
-      case 'length':
-        return s.length;
-      case 'toUpperCase':
-        return s.toUpperCase();
-      case 'toLowerCase':
-        return s.toLowerCase();
-      case 'trim':
-        return s.trim();
-      case 'substring':
-        return s.substring(toNumber(a[0]), a[1] === undefined ? undefined : toNumber(a[1]));
-      case 'indexOf':
-        return s.indexOf(String(a[0]));
-      case 'split':
-        // Java's String.split takes a regular expression; the literal separator is what models use.
-        return s.split(String(a[0])).filter((x, i, all) => x !== '' || i < all.length - 1);
-    }
-  }
-  if (Array.isArray(target)) {
-    switch (name) {
-      case 'size':
-        return target.length;
-      case 'isEmpty':
-        return target.length === 0;
-      case 'contains':
-        return target.some((x) => juelEquals(x, a[0]));
-      case 'get':
-        return target[toNumber(a[0])];
-    }
-  }
-  if (target !== null && typeof target === 'object') {
-    switch (name) {
-      case 'get':
-        return own(target, a[0]);
-      case 'containsKey':
-        return own(target, a[0]) !== undefined;
-      case 'size':
-        return Object.keys(target).length;
-      case 'isEmpty':
-        return Object.keys(target).length === 0;
-    }
-  }
-  if (typeof target === 'number' || typeof target === 'boolean') {
-    if (name === 'equals') return target === a[0];
-    if (name === 'toString') return String(target);
-  }
-  if (name === 'equals') return juelEquals(target, a[0]);
+  let r: unknown = NONE;
+  if (target instanceof SpinValue) r = spinMethod(target.value, name, a);
+  else if (typeof target === 'string') r = stringMethod(target, name, a);
+  else if (Array.isArray(target)) r = listMethod(target, name, a);
+  else if (target !== null && typeof target === 'object') r = mapMethod(target, name, a);
+  else if ((typeof target === 'number' || typeof target === 'boolean') && name === 'toString') r = String(target);
+  if (r !== NONE) return r;
+  if (name === 'equals') return typeof target === 'number' || typeof target === 'boolean' ? target === a[0] : juelEquals(target, a[0]);
   throw new ExpressionError(`method '${name}' is not supported on ${target === null ? 'null' : typeof target}`);
+}
+
+function spinMethod(v: unknown, name: string, a: unknown[]): unknown {
+  switch (name) {
+    case 'prop':
+      return new SpinValue(own(v, a[0]));
+    case 'hasProp':
+      return own(v, a[0]) !== undefined;
+    case 'stringValue':
+    case 'numberValue':
+    case 'boolValue':
+    case 'value':
+      return v;
+    case 'elements':
+      return Array.isArray(v) ? v.map((x) => new SpinValue(x)) : [];
+    case 'toString':
+      return JSON.stringify(v);
+  }
+  return NONE;
+}
+
+function stringMethod(s: string, name: string, a: unknown[]): unknown {
+  switch (name) {
+    case 'equals':
+      return s === a[0];
+    case 'equalsIgnoreCase':
+      return typeof a[0] === 'string' && s.toLowerCase() === a[0].toLowerCase();
+    case 'contains':
+      return s.includes(String(a[0]));
+    case 'startsWith':
+      return s.startsWith(String(a[0]));
+    case 'endsWith':
+      return s.endsWith(String(a[0]));
+    case 'isEmpty':
+      return s.length === 0;
+    case 'length':
+      return s.length;
+    case 'toUpperCase':
+      return s.toUpperCase();
+    case 'toLowerCase':
+      return s.toLowerCase();
+    case 'trim':
+      return s.trim();
+    case 'substring':
+      return s.substring(toNumber(a[0]), a[1] === undefined ? undefined : toNumber(a[1]));
+    case 'indexOf':
+      return s.indexOf(String(a[0]));
+    case 'split':
+      // Java's String.split takes a regular expression; the literal separator is what models use.
+      return s.split(String(a[0])).filter((x, i, all) => x !== '' || i < all.length - 1);
+  }
+  return NONE;
+}
+
+function listMethod(list: unknown[], name: string, a: unknown[]): unknown {
+  switch (name) {
+    case 'size':
+      return list.length;
+    case 'isEmpty':
+      return list.length === 0;
+    case 'contains':
+      return list.some((x) => juelEquals(x, a[0]));
+    case 'get':
+      return list[toNumber(a[0])];
+  }
+  return NONE;
+}
+
+function mapMethod(map: object, name: string, a: unknown[]): unknown {
+  switch (name) {
+    case 'get':
+      return own(map, a[0]);
+    case 'containsKey':
+      return own(map, a[0]) !== undefined;
+    case 'size':
+      return Object.keys(map).length;
+    case 'isEmpty':
+      return Object.keys(map).length === 0;
+  }
+  return NONE;
 }
 
 /** `execution` in JUEL: the variables of the scope, as Camunda's DelegateExecution offers them. */

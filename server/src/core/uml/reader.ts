@@ -174,23 +174,7 @@ export function readUmlXml(doc: XmlDocument): UmlModel {
     for (let i = el.children.length - 1; i >= 0; i--) stack.push([el.children[i], ext]);
   }
 
-  for (const el of classEls) {
-    const name = prop(ctx, el, 'name')?.trim();
-    if (!name) continue;
-    const nameAttr = attr(el, 'name');
-    const c: UmlClass = {
-      id: xmiId(el)!,
-      name,
-      nameSpan: nameAttr ? { start: nameAttr.valueStart, end: nameAttr.valueEnd } : startTag(el),
-      span: startTag(el),
-      attributes: [],
-      superIds: [],
-    };
-    const doc = documentationOf(ctx.doc, el);
-    if (doc) c.documentation = doc;
-    model.classes.push(c);
-    if (!model.classById.has(c.id)) model.classById.set(c.id, c);
-  }
+  for (const el of classEls) addClass(ctx, el, model);
   for (const el of classEls) {
     const c = model.classById.get(xmiId(el)!);
     if (c && c.span.start === el.start) c.attributes = readAttributes(ctx, el);
@@ -204,6 +188,25 @@ export function readUmlXml(doc: XmlDocument): UmlModel {
     }
   }
   return model;
+}
+
+/** One class of the model: its name (where it is written), documentation and place in the lookup by id. */
+function addClass(ctx: Ctx, el: XmlElement, model: UmlModel): void {
+  const name = prop(ctx, el, 'name')?.trim();
+  if (!name) return;
+  const nameAttr = attr(el, 'name');
+  const c: UmlClass = {
+    id: xmiId(el)!,
+    name,
+    nameSpan: nameAttr ? { start: nameAttr.valueStart, end: nameAttr.valueEnd } : startTag(el),
+    span: startTag(el),
+    attributes: [],
+    superIds: [],
+  };
+  const doc = documentationOf(ctx.doc, el);
+  if (doc) c.documentation = doc;
+  model.classes.push(c);
+  if (!model.classById.has(c.id)) model.classById.set(c.id, c);
 }
 
 /**
