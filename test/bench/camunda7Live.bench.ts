@@ -12,29 +12,23 @@ import { startFacade } from '../../server/src/facade/start';
 import { EngineRestProxy } from '../engines/engineRestProxy';
 import { LiveEngine, liveEnginesMissing } from '../engines/live';
 import { EXAMPLE } from '../helpers';
+import { http } from './facade.bench';
 import { remoteEngineBench } from './remoteEngine';
 
 const BPMN = path.join(EXAMPLE, 'application.bpmn');
 const CLIENTS = 50;
 const FLOWS_PER_CLIENT = 4;
 
-async function json(url: string, method = 'GET', body?: unknown, ok = (s: number) => s < 300): Promise<any> {
-  const r = await fetch(url, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-  const text = await r.text();
-  if (!ok(r.status)) throw new Error(`${method} ${url}: ${r.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
 /** What a client writes in flow `key` (checked after the load). */
 const written = (c: number, i: number) => ({ premium: c * 1000 + i, description: `doc ${c}/${i}` });
 
 async function facadeFlow(base: string, key: string, c: number, i: number): Promise<void> {
   const w = written(c, i);
-  await json(`${base}/application`, 'POST', { businessKey: key, product: 'car', price: c });
-  const docs = await json(`${base}/application/${key}/document`);
-  for (const d of docs._embedded.document) await json(`${base}/application/${key}/document/${d.documentId}`, 'PUT', { description: w.description, type: 't' });
-  await json(`${base}/application/${key}/decision`, 'PUT', { accepted: true, premium: w.premium });
-  await json(`${base}/application/${key}/decision/approval`, 'PUT', { approved: true });
+  await http(`${base}/application`, 'POST', { businessKey: key, product: 'car', price: c });
+  const docs = await http(`${base}/application/${key}/document`);
+  for (const d of docs._embedded.document) await http(`${base}/application/${key}/document/${d.documentId}`, 'PUT', { description: w.description, type: 't' });
+  await http(`${base}/application/${key}/decision`, 'PUT', { accepted: true, premium: w.premium });
+  await http(`${base}/application/${key}/decision/approval`, 'PUT', { approved: true });
 }
 
 /** The engine-rest requests of one flow as the facade sent them: the start's variables and the four completions' bodies. */
@@ -45,10 +39,10 @@ function capturedFlow(proxy: EngineRestProxy, from: number): { start: any; compl
 }
 
 async function directFlow(engineRest: string, key: string, flow: { start: any; completions: any[] }): Promise<void> {
-  await json(`${engineRest}/process-definition/key/InsuranceApplication/start`, 'POST', { businessKey: key, variables: flow.start });
+  await http(`${engineRest}/process-definition/key/InsuranceApplication/start`, 'POST', { businessKey: key, variables: flow.start });
   for (const body of flow.completions) {
-    const [task] = await json(`${engineRest}/task?processInstanceBusinessKey=${encodeURIComponent(key)}`);
-    await json(`${engineRest}/task/${task.id}/complete`, 'POST', body);
+    const [task] = await http(`${engineRest}/task?processInstanceBusinessKey=${encodeURIComponent(key)}`);
+    await http(`${engineRest}/task/${task.id}/complete`, 'POST', body);
   }
 }
 
@@ -70,11 +64,11 @@ async function verify(base: string, engineRest: string): Promise<string[]> {
     for (let i = 0; i < FLOWS_PER_CLIENT; i++) {
       const key = `load-${c}-${i}`;
       const w = written(c, i);
-      const root = await json(`${base}/application/${key}`);
-      const decision = await json(`${base}/application/${key}/decision`);
-      const docs = (await json(`${base}/application/${key}/document`))._embedded.document as { description: string }[];
-      const instances = (await json(`${engineRest}/history/process-instance/count?processInstanceBusinessKey=${key}`)).count;
-      const tasks = (await json(`${engineRest}/history/task/count?processInstanceBusinessKey=${key}&finished=true`)).count;
+      const root = await http(`${base}/application/${key}`);
+      const decision = await http(`${base}/application/${key}/decision`);
+      const docs = (await http(`${base}/application/${key}/document`))._embedded.document as { description: string }[];
+      const instances = (await http(`${engineRest}/history/process-instance/count?processInstanceBusinessKey=${key}`)).count;
+      const tasks = (await http(`${engineRest}/history/task/count?processInstanceBusinessKey=${key}&finished=true`)).count;
       const got = [root._process.state, decision.premium, docs.map((d) => d.description).join('|'), instances, tasks];
       const want = ['completed', w.premium, `${w.description}|${w.description}`, 1, 4];
       if (JSON.stringify(got) !== JSON.stringify(want)) wrong.push(`${key}: ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`);
@@ -128,7 +122,7 @@ export async function camunda7LiveBench(): Promise<Record<string, unknown>> {
     console.log(`live ${live.title} up in ${(live.startupMs / 1000).toFixed(1)} s`);
     const proxy = await new EngineRestProxy(live.url).start();
     const cost = await remoteEngineBench(`Camunda 7 adapter, LIVE ${live.title}`, 'camunda7', proxy, async () => {
-      const [root] = await json(`${live.url}/process-instance?businessKey=bench`);
+      const [root] = await http(`${live.url}/process-instance?businessKey=bench`);
       return async () => {
         const [a, b] = await Promise.all([fetch(`${live.url}/process-instance/${root.id}/variables?deserializeValues=false`), fetch(`${live.url}/task?processInstanceBusinessKey=bench`)]);
         await Promise.all([a.arrayBuffer(), b.arrayBuffer()]);

@@ -10,7 +10,8 @@ const BPMN = path.join(EXAMPLE, 'application.bpmn');
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { Engine } = require('bpmn-engine');
 
-async function http(url: string, method = 'GET', body?: unknown): Promise<any> {
+/** A JSON request that must succeed (< 300): its parsed answer. */
+export async function http(url: string, method = 'GET', body?: unknown): Promise<any> {
   const res = await fetch(url, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
   const text = await res.text();
   if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${text}`);

@@ -1,7 +1,8 @@
 /**
  * The cost of an adapter in front of a remote engine, measured the same way for each: engine calls per
- * facade operation, counted at the engine's stand-in (or at a pass-through before a live engine), and the latency the facade adds to a GET over the
- * same engine calls sent directly (paired medians in one run, so drift hits both alike).
+ * facade operation, counted at the engine's stand-in (or at a pass-through before a live engine), and the
+ * latency the facade adds to a GET over the same engine calls sent directly (paired medians in one run, so
+ * drift hits both alike).
  */
 import * as path from 'node:path';
 import { startFacade } from '../../server/src/facade/start';

@@ -8,12 +8,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineRestProxy } from '../engines/engineRestProxy';
 import { LIVE_KINDS, liveEnginesMissing, sharedLiveEngine, type LiveKind } from '../engines/live';
-import { ROOT, umlModel } from '../helpers';
+import { ROOT } from '../helpers';
 import { checkBpmn } from '../../server/src/core/check';
 import { readBpmn } from '../../server/src/core/bpmn/reader';
 import { readUml } from '../../server/src/core/uml/reader';
-import { annotateBetsy } from './betsy';
-import { betsyModels, CONFORMANCE, judged, runModel, type BetsyCase, type BetsyModel, type Outcome } from './betsy';
+import { annotateBetsy, betsyModels, betsyUml, CONFORMANCE, judged, runModel, type BetsyCase, type BetsyModel, type Outcome } from './betsy';
 
 type Column = 'embedded' | LiveKind;
 type Cell = { verdict: 'pass' | 'differs' | 'unsupported'; detail: string; outcome?: Outcome };
@@ -58,7 +57,7 @@ const FLAGGED_BY = new Set(['engine-unsupported', 'join-never-fires', 'engine-di
 /** The warnings `check` gives for a betsy model, annotated as it is served. */
 function checkWarnings(file: string, engine?: string): string[] {
   const text = annotateBetsy(fs.readFileSync(path.join(CONFORMANCE, 'betsy', file), 'utf8'), 'embedded');
-  const model = readUml(umlModel({ Betsy: { test: 'String', integerVariable: 'Integer' } }));
+  const model = readUml(betsyUml());
   return checkBpmn(readBpmn(text), model, { engine }).diagnostics.filter((d) => FLAGGED_BY.has(d.code)).map((d) => `${d.code}: ${d.message}`);
 }
 

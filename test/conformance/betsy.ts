@@ -34,6 +34,11 @@ export type Dialect = 'embedded' | 'camunda';
 /** Markers the runner can observe; a case expecting another (a marker file, timing, data) is not judged yet. */
 const OBSERVED = /^(SCRIPT_task\d+|INCREMENT|ERROR_RUNTIME)$/;
 
+/** The UML model every annotated betsy process is linked to: the variables betsy's conditions read. */
+export function betsyUml(): string {
+  return umlModel({ Betsy: { test: 'String', integerVariable: 'Integer' } });
+}
+
 export function betsyModels(): BetsyModel[] {
   return JSON.parse(fs.readFileSync(path.join(CONFORMANCE, 'betsy-tests.json'), 'utf8')) as BetsyModel[];
 }
@@ -107,7 +112,7 @@ export async function runModel(model: BetsyModel, dialect: Dialect, o: RunOption
   const ids = markers(xml);
   const bpmnFile = path.join(dir, path.basename(model.file));
   fs.writeFileSync(bpmnFile, annotateBetsy(xml, dialect));
-  fs.writeFileSync(path.join(dir, 'resources.uml'), umlModel({ Betsy: { test: 'String', integerVariable: 'Integer' } }));
+  fs.writeFileSync(path.join(dir, 'resources.uml'), betsyUml());
   fs.writeFileSync(path.join(dir, 'bpmn-resource-api.json'), JSON.stringify({ model: 'resources.uml' }));
   const lines: string[] = [];
   const results = new Map<BetsyCase, Outcome | Error>();
@@ -128,7 +133,7 @@ export async function runModel(model: BetsyModel, dialect: Dialect, o: RunOption
     for (const [i, c] of model.cases.entries()) {
       if (!judged(c)) continue;
       const key = `${model.name}-${i}`.replace(/[^A-Za-z0-9-]/g, '-');
-      results.set(c, await runCase(f, key, c, ids, dialect === 'embedded' ? embeddedTrace(lines, key, ids) : () => historyTrace(o.history!, key, ids)).catch((e: Error) => e));
+      results.set(c, await runCase(f, key, c, dialect === 'embedded' ? embeddedTrace(lines, key, ids) : () => historyTrace(o.history!, key, ids)).catch((e: Error) => e));
     }
   } finally {
     await f.close();
@@ -137,7 +142,7 @@ export async function runModel(model: BetsyModel, dialect: Dialect, o: RunOption
   return results;
 }
 
-async function runCase(f: RunningFacade, key: string, c: BetsyCase, _ids: Map<string, string>, trace: () => Promise<string[]> | string[]): Promise<Outcome> {
+async function runCase(f: RunningFacade, key: string, c: BetsyCase, trace: () => Promise<string[]> | string[]): Promise<Outcome> {
   const body: Record<string, unknown> = { businessKey: key };
   if (c.input !== undefined) body.test = c.input;
   // betsy's Camunda runs start every instance with integerVariable (0 unless the case says otherwise)

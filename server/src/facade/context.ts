@@ -8,7 +8,7 @@ import { lowerCamel } from '../core/resources/tree';
 import type { ApiModel, ApiResource } from './api';
 import type { InstanceSnapshot, ProcessEngineAdapter, ResourceData, VariableWrite } from './ports';
 import { HttpProblem } from './problems';
-import { itemRepresentation, type ResourceState } from './representation';
+import { itemRepresentation, processState, type ResourceState } from './representation';
 import { dedupeErrors, Validators } from './schemas';
 import { HAL } from './http';
 
@@ -50,8 +50,8 @@ export class FacadeContext {
     const now =
       snap.state === 'completed'
         ? 'the process has ended'
-        : snap.incident && !snap.waiting.length
-          ? `the instance has an incident: ${snap.incident.message}`
+        : processState(snap) === 'incident'
+          ? `the instance has an incident: ${snap.incident!.message}`
           : snap.waiting.length
           ? `the process is at ${[...new Set(snap.waiting.map((w) => this.api.activityName(w.activityId)))].map((n) => `'${n}'`).join(', ')}`
           : 'no activity is active';

@@ -12,7 +12,7 @@ import { UsageError } from '../../../server/src/node/files';
 import { EXAMPLE, freePort, tempDir } from '../../helpers';
 import { Camunda7StandIn } from './standin';
 import { EngineRestProxy } from '../../engines/engineRestProxy';
-import { LiveEngine, sharedLiveEngine } from '../../engines/live';
+import { LIVE_VERSION, LiveEngine, sharedLiveEngine } from '../../engines/live';
 import { CAMUNDA7_ENGINES, engineTitle, isLive, liveKind, type EngineUnderTest } from '../harness';
 
 const BPMN = path.join(EXAMPLE, 'application.bpmn');
@@ -244,7 +244,7 @@ describe('Camunda 7 adapter (engine-rest STAND-IN): configuration, deployment, c
 // The credentials from the environment against a real check: engine-rest's own ProcessEngineAuthenticationFilter
 // with HTTP Basic (the test engine's basic-auth profile; its user demo/demo is in the engine's identity service).
 for (const kind of CAMUNDA7_ENGINES.filter(isLive).map(liveKind))
-describe(`Camunda 7 adapter against LIVE ${kind === 'camunda7' ? 'Camunda 7 CE' : 'Operaton'} with HTTP Basic on engine-rest`, () => {
+describe(`Camunda 7 adapter against LIVE ${LIVE_VERSION[kind]} with HTTP Basic on engine-rest`, () => {
   const live = new LiveEngine(kind, { basicAuth: true });
   let proxy: EngineRestProxy;
   const OWN = ['BPMN_RESOURCE_API_ENGINE_USER', 'BPMN_RESOURCE_API_ENGINE_PASSWORD'];

@@ -20,7 +20,10 @@ export const joinNeverFires: BpmnRule = {
     for (const e of an.doc.ids) {
       if (e.element.local !== 'sequenceFlow') continue;
       const target = refId(e.element, attrValue(e.element, 'targetRef'));
-      if (target) incoming.set(target, [...(incoming.get(target) ?? []), e.element]);
+      if (!target) continue;
+      const list = incoming.get(target);
+      if (list) list.push(e.element);
+      else incoming.set(target, [e.element]);
     }
     const origin = (flow: XmlElement): XmlElement | undefined => {
       let at = refId(flow, attrValue(flow, 'sourceRef'));

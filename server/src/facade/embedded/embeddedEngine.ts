@@ -82,6 +82,8 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
   private readonly activities = new Map<string, BpmnActivity>();
   private readonly messageEvents = new Map<string, MessageTrigger>();
   private readonly implementation = new Map<string, string>();
+  /** whether a served process has a call activity (only then can a called process leave its caller waiting) */
+  private callsProcesses = false;
   /** ids of parallel gateways: the conditions on their outgoing flows are ignored (BPMN, Camunda) */
   private readonly parallelGateways = new Set<string>();
   private readonly callMappings = new Map<string, CallMappings>();
@@ -105,6 +107,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
   private index(doc: BpmnDocument): void {
     for (const p of doc.processes) {
       for (const a of p.activities) if (!this.activities.has(a.id)) this.activities.set(a.id, a);
+      if (p.activities.some((a) => a.kind === 'callActivity')) this.callsProcesses = true;
       for (const t of p.messageTriggers) this.messageEvents.set(t.elementId, t);
     }
     for (const [id, n] of elementNames(doc)) if (!this.names.has(id)) this.names.set(id, n);
@@ -293,7 +296,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
     const engineMessage = live.error?.message ?? 'the process stopped with an error';
     const id = f?.elementId || /<([^>]+)>/.exec(engineMessage)?.[1] || '';
     const name = id ? this.names.get(id) : undefined;
-    const where = id ? `${id}${name ? ` '${name}'` : ''}` : 'the process';
+    const where = id ? this.named(id) : 'the process';
     const why = f?.message ?? (/no conditional flow taken/.test(engineMessage) ? 'no condition of its outgoing flows holds' : engineMessage);
     return new EngineError(`the process cannot continue at ${where}: ${why}`, 'rejected', id ? { id, ...(name ? { name } : {}) } : undefined);
   }
@@ -338,6 +341,12 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
     this.scheduler.schedule(rec.businessKey, rec.state === 'active' && !rec.incident ? earliest(rec) : undefined);
   }
 
+  /** An element as messages name it: its id, and its name where it has one. */
+  private named(id: string): string {
+    const name = this.names.get(id);
+    return `${id}${name ? ` '${name}'` : ''}`;
+  }
+
   /**
    * An instance that can no longer move is an incident, not a silent `active`: the process has not ended, but
    * nothing waits that a request, a message or a timer could move on (a join waiting for a token that never
@@ -346,10 +355,11 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
    */
   private markStuck(rec: StoredInstance, live: Live): void {
     const ids = [...new Set(live.execution.getPostponed().map((a) => a.id))];
-    const at = ids.map((id) => `${id}${this.names.get(id) ? ` '${this.names.get(id)}'` : ''}`).join(', ') || 'no element';
+    const at = ids.map((id) => this.named(id)).join(', ') || 'no element';
     const message = `the instance can no longer move: the process has not ended, but nothing waits for a request, a message or a timer (its tokens stopped at ${at})`;
     if (rec.incident?.message === message) return;
-    rec.incident = { elementId: ids[0] ?? '', ...(ids[0] && this.names.get(ids[0]) ? { elementName: this.names.get(ids[0]) } : {}), message, at: new Date().toISOString() };
+    const name = ids[0] ? this.names.get(ids[0]) : undefined;
+    rec.incident = { elementId: ids[0] ?? '', ...(name ? { elementName: name } : {}), message, at: new Date().toISOString() };
     this.log(`[${rec.businessKey}] incident: ${message}`);
   }
 
@@ -361,7 +371,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
    * else is left, the call activity is completed (its out-mappings run as usual), with a log line.
    */
   private releaseEndedCalls(rec: StoredInstance, live: Live): boolean {
-    if (live.runtime.timers.size) return false;
+    if (!this.callsProcesses || live.runtime.timers.size) return false;
     const postponed = live.execution.getPostponed();
     const calls = postponed.filter((a) => a.type === 'bpmn:CallActivity');
     const rest = postponed.filter((a) => a.type !== 'bpmn:CallActivity');

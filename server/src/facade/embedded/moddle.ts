@@ -58,9 +58,9 @@ export async function prepareModdle(sources: SourceFile[], servedProcessId: stri
     for (const [id, el] of Object.entries(c.elementsById)) if (!(id in merged.elementsById)) merged.elementsById[id] = el;
     merged.references.push(...c.references);
   }
-  // Item definitions type data (a message's itemRef, a data object's), interfaces describe services: they run nothing; bpmn-engine's serializer
-  // takes every root element it does not know for an activity and refuses the whole model
-  // ("Unknown activity type bpmn:ItemDefinition"), so they are left out of what it reads.
+  // Item definitions type data (a message's itemRef, a data object's), interfaces describe services: they run
+  // nothing; bpmn-engine's serializer takes every root element it does not know for an activity and refuses
+  // the whole model ("Unknown activity type bpmn:ItemDefinition"), so they are left out of what it reads.
   main.rootElement.rootElements = rootElements.filter((e) => !DATA_TYPES_ONLY.has(e.$type));
   for (const e of main.rootElement.rootElements) {
     if (e.$type === 'bpmn:Process') e.isExecutable = e.id === servedProcessId;
