@@ -162,6 +162,17 @@ describe('Camunda 7 adapter (engine-rest STAND-IN): an engine that is down or fa
     assert.deepEqual(Object.keys(doc.body._templates), ['default', 'patch'], 'the task is still active');
   });
 
+  it("a completion that loses a race (live Camunda 7.24's ENGINE-03005 under ProcessEngineException) is read again and retried, not a 422", async () => {
+    await call(f, 'POST', '/application', { businessKey: 'lost-race' });
+    const id = (await call(f, 'GET', '/application/lost-race/document')).body._embedded.document[0].documentId;
+    standIn.loseNextCompletion = true;
+    const before = standIn.requests.filter((r) => r.endsWith('/complete')).length;
+    const w = await call(f, 'PUT', `/application/lost-race/document/${id}`, { description: 'x', type: 'y' });
+    assert.equal(w.status, 200, JSON.stringify(w.body));
+    assert.equal(standIn.requests.filter((r) => r.endsWith('/complete')).length - before, 2, 'completed again after the lost race');
+    assert.equal((await call(f, 'GET', `/application/lost-race/document/${id}`)).body.description, 'x');
+  });
+
   it('an unreachable engine: the facade starts with a warning and answers 503 naming the URL', async () => {
     const port = await freePort();
     const dead = await facade({ url: `http://127.0.0.1:${port}/engine-rest` } as Camunda7StandIn);

@@ -31,6 +31,9 @@ export interface StandInOptions {
   failWith?: number;
 }
 
+/** What live Camunda 7.24 answered the loser of two completions of one task at once (seen on CI). */
+export const LOST_RACE = "ENGINE-03005 Execution of 'INSERT VariableInstanceEntity[0c5f03dc-efad-11f1-8b95-02fc00000001]' failed. Entity was updated by another transaction concurrently.";
+
 interface Violation {
   request: string;
   problem: string;
@@ -56,6 +59,8 @@ export class Camunda7StandIn {
   readonly received: { request: string; body: unknown; authorization?: string }[] = [];
   readonly deployments: { name: string; files: string[] }[] = [];
   failWith: number | undefined;
+  /** the next task completion fails as the loser of a race does on live Camunda 7.24, completing nothing */
+  loseNextCompletion = false;
   private engine!: EmbeddedEngine;
   private contract!: OpenAPIBackend;
   private processId = '';
@@ -191,6 +196,10 @@ export class Camunda7StandIn {
       const body = req.body as { variables?: Record<string, TypedValue> };
       const gone = new Rest(500, `Cannot complete task ${id}: Cannot find task with id ${id}: task is null`);
       if (!key || !(await this.active(key))) throw gone;
+      if (this.loseNextCompletion) {
+        this.loseNextCompletion = false;
+        throw new Rest(500, `Cannot complete task ${id}: ${LOST_RACE}`, 'ProcessEngineException');
+      }
       await this.engine
         .update(key, (snap) => {
           if (!snap.waiting.some((w) => w.executionId === id && w.kind === 'task')) throw gone;
@@ -391,7 +400,7 @@ function camundaFailure(e: unknown, what: string): Error {
         e.message.replace(/^the process cannot continue at [^:]+: /, '');
     return new Rest(500, `${what}: ${why}`);
   }
-  if (e instanceof EngineError && e.kind === 'conflict') return new Rest(500, `${what}: ENGINE-03005 Execution of 'UPDATE' failed. Entity was updated by another transaction concurrently. (OptimisticLockingException)`);
+  if (e instanceof EngineError && e.kind === 'conflict') return new Rest(500, `${what}: ${LOST_RACE}`, 'ProcessEngineException');
   return new Rest(500, `${what}: ${(e as Error).message}`, 'ProcessEngineException');
 }
 
