@@ -149,7 +149,10 @@ async function runCase(f: RunningFacade, key: string, c: BetsyCase, trace: () =>
   body.integerVariable = c.integer ?? 0;
   const r = await fetch(`${f.url}/betsy`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const answer = (await r.json()) as { _process?: { state: string; waiting: { activityId: string }[] }; detail?: string };
-  if (r.status === 422) return { trace: ['ERROR_RUNTIME'], state: 'refused', waiting: [] };
+  if (r.status === 422) {
+    if (process.env.BRA_BETSY_DEBUG) console.error(key, answer.detail);
+    return { trace: ['ERROR_RUNTIME'], state: 'refused', waiting: [] };
+  }
   if (r.status !== 201) throw new Error(`POST /betsy answered ${r.status}: ${answer.detail ?? JSON.stringify(answer)}`);
   const p = answer._process!;
   return { trace: (await trace()).sort(), state: p.state, waiting: p.waiting.map((w) => w.activityId) };

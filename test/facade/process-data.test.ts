@@ -345,6 +345,28 @@ describe('process data: a called process whose parallel join follows exclusive m
   });
 });
 
+// Camunda runs the model as BPMN says: the live engines are the judges here, the embedded engine must match them.
+for (const engine of ['embedded' as const, ...CAMUNDA7_ENGINES.filter(isLive)]) {
+  describe(`process data: interrupting escalations cancel what they interrupt (${engineTitle(engine)})`, () => {
+    const lines: string[] = [];
+    const h = new FacadeHarness({ bpmnFile: path.join(PD, 'interrupting-escalations.bpmn'), engine, log: (l) => lines.push(l) });
+    before(() => h.start());
+    after(() => h.stop());
+
+    it("the boundary event stops the subprocess's next task; the event subprocess cancels the waiting review (a user task of no resource) and the flow after its throw; only its task waits", async () => {
+      assert.equal((await h.req('POST', '/application', { businessKey: 'esc' })).status, 201);
+      const put = await h.req('PUT', '/application/esc/decision', { accepted: true, premium: 1 });
+      assert.equal(put.status, 200, put.text);
+      assert.deepEqual(waitingAt((await h.req('GET', '/application/esc')).body), ['Approve']);
+      const done = await h.req('PUT', '/application/esc/decision/approval', { approved: true });
+      assert.equal(done.status, 200, done.text);
+      assert.equal((await h.req('GET', '/application/esc')).body._process.state, 'completed');
+      if (engine === 'embedded') assert.deepEqual(lines.filter((l) => /After_/.test(l)), [], 'nothing after a throw ran');
+      else for (const id of ['After_late', 'After_escalate']) assert.equal(await finishedActivities(h.live!.url, 'esc', id), 0, `${id} ran`);
+    });
+  });
+}
+
 describe('process data: an instance that can no longer move is an incident, not a silent active (embedded bpmn-engine)', () => {
   const { h, lines } = loggedHarness('signal-wait.bpmn');
 

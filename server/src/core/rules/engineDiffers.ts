@@ -1,10 +1,15 @@
 import { diag, type CoreDiagnostic } from '../diagnostics';
+import { interruptedThrows } from '../bpmn/interruptedThrows';
 import type { BpmnRule } from './types';
 
 /**
  * Where the engine the process is served on runs an element otherwise than BPMN says (and than the embedded
  * engine runs it), found by running betsy's conformance models on live Camunda 7.24 and Operaton 1.0.3:
- * - a standard loop (`standardLoopCharacteristics`): Camunda 7 ignores it and runs the activity once.
+ * - a standard loop (`standardLoopCharacteristics`): Camunda 7 ignores it and runs the activity once;
+ * - a signal thrown inside the scope of an interrupting signal event subprocess that catches it: when the
+ *   throw event's token is the scope's last one, Camunda 7 ends the scope without running the event
+ *   subprocess (betsy's Signal_StartEvent_EventSubProcess_Interrupting; also seen at process level, and as BPMN
+ *   when another token still waits in the scope).
  * Checked only when the engine is camunda7.
  */
 export const engineDiffers: BpmnRule = {
@@ -20,6 +25,16 @@ export const engineDiffers: BpmnRule = {
           'engine-differs',
           `Camunda 7 ignores standardLoopCharacteristics: '${e.id}' runs once there, however its loopCondition reads (the embedded engine loops as BPMN says); model the loop with a gateway and a flow back, or use multi-instance`,
           { start: loop.start, end: loop.startTagEnd },
+        ),
+      );
+    }
+    for (const [id, i] of interruptedThrows(an.doc)) {
+      if (i.kind !== 'signal' || i.by !== 'eventSubProcess') continue;
+      out.push(
+        diag(
+          'engine-differs',
+          `Camunda 7 may skip the interrupting signal event subprocess that catches '${id}': when this throw event holds the last token of its scope, Camunda 7 ends the scope without running the event subprocess (the embedded engine runs it, as BPMN says); throw the signal from another scope, or use an escalation`,
+          { start: i.thrower.start, end: i.thrower.startTagEnd },
         ),
       );
     }

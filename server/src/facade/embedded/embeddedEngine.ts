@@ -1,5 +1,6 @@
 import type { BpmnActivity, BpmnDocument, MessageTrigger } from '../../core/bpmn/model';
 import { elementNames, executionFacts, type CallMappings } from '../../core/bpmn/execution';
+import { interruptedThrows, interruptingEventSubprocesses, type Interruption } from '../../core/bpmn/interruptedThrows';
 import {
   EngineError,
   type InstanceSnapshot,
@@ -13,7 +14,7 @@ import {
 import { KeyedMutex, Lru } from './concurrency';
 import { DefinitionStore, type SourceContext } from './definitions';
 import { prepareModdle, type ModdleContext, type SourceFile } from './moddle';
-import { ELEMENT_BEHAVIOURS, InstanceRuntime, type InstanceVariables } from './runtime';
+import { elementBehaviours, InstanceRuntime, type InstanceVariables } from './runtime';
 import { TimerScheduler } from './scheduler';
 import { InstanceStore, type StoredInstance } from './store';
 
@@ -86,6 +87,8 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
   private callsProcesses = false;
   /** ids of parallel gateways: the conditions on their outgoing flows are ignored (BPMN, Camunda) */
   private readonly parallelGateways = new Set<string>();
+  private readonly interruptedThrows = new Map<string, Interruption>();
+  private readonly interruptingEventSubprocesses = new Set<string>();
   private readonly callMappings = new Map<string, CallMappings>();
   private readonly zeebeCalled = new Map<string, string>();
   private readonly resultVariable = new Map<string, string>();
@@ -112,6 +115,8 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
     }
     for (const [id, n] of elementNames(doc)) if (!this.names.has(id)) this.names.set(id, n);
     for (const e of doc.ids) if (e.element.local === 'parallelGateway') this.parallelGateways.add(e.id);
+    for (const [id, i] of interruptedThrows(doc)) this.interruptedThrows.set(id, i);
+    for (const id of interruptingEventSubprocesses(doc)) this.interruptingEventSubprocesses.add(id);
     const facts = executionFacts(doc);
     for (const [k, v] of facts.implementation) this.implementation.set(k, v);
     for (const [k, v] of facts.callMappings) this.callMappings.set(k, v);
@@ -127,7 +132,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
     // Serialized once for every engine (definitions.ts); bpmn-engine reads the model here, so a model it
     // cannot read fails at start-up, not at the first request.
     await this.definitions.init(moddleContext, (ctx) => {
-      const check = new Engine({ name: 'check', elements: ELEMENT_BEHAVIOURS }) as unknown as { _serializeModdleContext?: (c: ModdleContext) => SourceContext };
+      const check = new Engine({ name: 'check', elements: elementBehaviours(this.interruptedThrows, this.interruptingEventSubprocesses) }) as unknown as { _serializeModdleContext?: (c: ModdleContext) => SourceContext };
       if (typeof check._serializeModdleContext !== 'function') throw new Error('this bpmn-engine version has no _serializeModdleContext (made for 25.x)');
       try {
         return check._serializeModdleContext(ctx);
@@ -245,6 +250,8 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
         businessKey: rec.businessKey,
         implementation: this.implementation,
         parallelGateways: this.parallelGateways,
+        interruptedThrows: this.interruptedThrows,
+        interruptingEventSubprocesses: this.interruptingEventSubprocesses,
         callMappings: this.callMappings,
         resultVariable: this.resultVariable,
         elementVariable: this.elementVariable,

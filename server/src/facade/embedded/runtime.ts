@@ -16,6 +16,8 @@ import type { CallMappings, VariableMapping } from '../../core/bpmn/execution';
 import { evaluateCondition, evaluateExpression, ExecutionFacade, notationOf, type Variables } from '../../core/expressions';
 import { InclusiveGateway } from './inclusiveJoin';
 import { NegatedCondition, StandardLoopCharacteristics } from './standardLoop';
+import { interruptionBehaviours } from './interruptions';
+import type { Interruption } from '../../core/bpmn/interruptedThrows';
 
 /** Process data of an instance, stored in its record. */
 export interface InstanceVariables {
@@ -44,6 +46,10 @@ export interface RuntimeHost {
   implementation: ReadonlyMap<string, string>;
   /** parallel gateways: BPMN ignores the conditions of their outgoing flows (bpmn-elements evaluates them) */
   parallelGateways: ReadonlySet<string>;
+  /** throw events that an interrupting catch around them cancels (core/bpmn/interruptedThrows) */
+  interruptedThrows: ReadonlyMap<string, Interruption>;
+  /** event subprocesses that cancel the rest of their scope when they start */
+  interruptingEventSubprocesses: ReadonlySet<string>;
   callMappings: ReadonlyMap<string, CallMappings>;
   resultVariable: ReadonlyMap<string, string>;
   elementVariable: ReadonlyMap<string, string>;
@@ -57,7 +63,9 @@ export interface RuntimeHost {
  * Element behaviours that replace bpmn-elements' own where it differs from BPMN and Camunda. The serialized
  * model carries the type each element resolves to, so the engine that serializes it needs them too.
  */
-export const ELEMENT_BEHAVIOURS = { StandardLoopCharacteristics, InclusiveGateway };
+export function elementBehaviours(interruptedThrows: ReadonlyMap<string, Interruption>, eventSubprocesses: ReadonlySet<string>): Record<string, unknown> {
+  return { StandardLoopCharacteristics, InclusiveGateway, ...interruptionBehaviours(interruptedThrows, eventSubprocesses) };
+}
 
 const JS = /^(javascript|js|ecmascript)$/i;
 const SCRIPT_TIMEOUT_MS = 1000;
@@ -176,7 +184,7 @@ export class InstanceRuntime {
       },
       timers: this.timerApi(),
       extensions: { bpmnResourceApi: (activity: EngineActivity, context: EngineContext) => this.extension(activity, context) },
-      elements: ELEMENT_BEHAVIOURS,
+      elements: elementBehaviours(this.host.interruptedThrows, this.host.interruptingEventSubprocesses),
       settings: { enableDummyService: true },
       // bpmn-engine's default logger makes a `debug` instance per element and engine (a TTY check each);
       // we log what users need ourselves.
