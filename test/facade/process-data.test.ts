@@ -367,6 +367,32 @@ for (const engine of ['embedded' as const, ...CAMUNDA7_ENGINES.filter(isLive)]) 
   });
 }
 
+for (const engine of ['embedded' as const, ...CAMUNDA7_ENGINES.filter(isLive)]) {
+  describe(`process data: a parallel join after an exclusive split waits as on Camunda (${engineTitle(engine)})`, () => {
+    const lines: string[] = [];
+    const h = new FacadeHarness({ bpmnFile: path.join(PD, 'join-after-choice.bpmn'), engine, log: (l) => lines.push(l) });
+    before(() => h.start());
+    after(() => h.stop());
+
+    it('the task after the join never waits; the live engine keeps the instance active with nothing waiting, the embedded engine says incident at the join', async () => {
+      for (const [key, accepted] of [['yes', true], ['no', false]] as const) {
+        assert.equal((await h.req('POST', '/application', { businessKey: key })).status, 201);
+        assert.equal((await h.req('PUT', `/application/${key}/decision`, { accepted, premium: 1 })).status, 200);
+        const p = (await h.req('GET', `/application/${key}`)).body._process;
+        assert.deepEqual(p.waiting, [], JSON.stringify(p));
+        if (engine !== 'embedded') {
+          assert.equal(p.state, 'active');
+          continue;
+        }
+        assert.equal(p.state, 'incident', JSON.stringify(p));
+        assert.deepEqual([p.incident.elementId, p.incident.elementName], ['Both', 'both done']);
+        assert.match(p.incident.message, /tokens stopped at Both 'both done'; a parallel join waits for a token on every incoming flow, and Both 'both done' never gets one on some of them: Camunda waits there forever too\)$/);
+      }
+      if (engine === 'embedded') assert.equal(lines.filter((l) => / incident: /.test(l)).length, 2, lines.join('\n'));
+    });
+  });
+}
+
 describe('process data: an instance that can no longer move is an incident, not a silent active (embedded bpmn-engine)', () => {
   const { h, lines } = loggedHarness('signal-wait.bpmn');
 

@@ -26,7 +26,10 @@ interface PostponedApi {
   id: string;
   type: string;
   executionId: string;
-  content: { parent?: { id: string; executionId: string }; isMultiInstance?: boolean };
+  /** `targetId`: a flow's target */
+  content: { parent?: { id: string; executionId: string }; isMultiInstance?: boolean; targetId?: string };
+  /** a flow's token: `flow.take` or `flow.discard` */
+  fields?: { routingKey?: string };
   getExecuting?: () => PostponedApi[];
   owner?: { environment: { variables: Record<string, unknown>; settings: Record<string, unknown> } };
   getPostponed?: () => PostponedApi[];
@@ -361,9 +364,13 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
    * logged once.
    */
   private markStuck(rec: StoredInstance, live: Live): void {
-    const ids = [...new Set(live.execution.getPostponed().map((a) => a.id))];
+    const postponed = live.execution.getPostponed();
+    // A token on a flow stopped at the element the flow leads to (a join waiting for the others).
+    const ids = [...new Set(postponed.map((a) => (a.type === 'bpmn:SequenceFlow' && a.content.targetId ? a.content.targetId : a.id)))];
     const at = ids.map((id) => this.named(id)).join(', ') || 'no element';
-    const message = `the instance can no longer move: the process has not ended, but nothing waits for a request, a message or a timer (its tokens stopped at ${at})`;
+    const joins = ids.filter((id) => this.parallelGateways.has(id));
+    const why = joins.length ? `; a parallel join waits for a token on every incoming flow, and ${joins.map((id) => this.named(id)).join(', ')} never gets one on some of them: Camunda waits there forever too` : '';
+    const message = `the instance can no longer move: the process has not ended, but nothing waits for a request, a message or a timer (its tokens stopped at ${at}${why})`;
     if (rec.incident?.message === message) return;
     const name = ids[0] ? this.names.get(ids[0]) : undefined;
     rec.incident = { elementId: ids[0] ?? '', ...(name ? { elementName: name } : {}), message, at: new Date().toISOString() };
@@ -382,7 +389,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
     const postponed = live.execution.getPostponed();
     const calls = postponed.filter((a) => a.type === 'bpmn:CallActivity');
     const rest = postponed.filter((a) => a.type !== 'bpmn:CallActivity');
-    if (!calls.length || !rest.length || rest.some((a) => a.type !== 'bpmn:SequenceFlow')) return false;
+    if (!calls.length || !rest.length || rest.some((a) => !isStrayDiscard(a))) return false;
     for (const c of calls) {
       this.log(`[${rec.businessKey}] the process called by ${c.id} has ended with only stray tokens left on ${rest.map((a) => a.id).join(', ')} (bpmn-engine); ${c.id} completes, as on Camunda`);
       live.execution.signal({ executionId: c.executionId });
@@ -399,7 +406,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
   private onlyStrayFlows(rec: StoredInstance, live: Live): boolean {
     if (live.runtime.timers.size) return false;
     const postponed = live.execution.getPostponed();
-    if (!postponed.length || postponed.some((a) => a.type !== 'bpmn:SequenceFlow')) return false;
+    if (!postponed.length || postponed.some((a) => !isStrayDiscard(a))) return false;
     this.log(`[${rec.businessKey}] only stray tokens are left on ${postponed.map((a) => a.id).join(', ')} (bpmn-engine); the instance ends, as on Camunda`);
     void live.engine.stop();
     return true;
@@ -570,4 +577,9 @@ async function settle(execution: Execution): Promise<void> {
 function snapshot(rec: StoredInstance): InstanceSnapshot {
   const { engineState: _e, locals: _l, calls: _c, timers: _t, ...s } = rec;
   return s;
+}
+
+/** A discarded token left on a flow (bpmn-engine's dead-path handling sends one down every path not taken): no work left. */
+function isStrayDiscard(a: { type: string; fields?: { routingKey?: string } }): boolean {
+  return a.type === 'bpmn:SequenceFlow' && a.fields?.routingKey === 'flow.discard';
 }

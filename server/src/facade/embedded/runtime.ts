@@ -15,6 +15,7 @@ import * as vm from 'node:vm';
 import type { CallMappings, VariableMapping } from '../../core/bpmn/execution';
 import { evaluateCondition, evaluateExpression, ExecutionFacade, notationOf, type Variables } from '../../core/expressions';
 import { InclusiveGateway } from './inclusiveJoin';
+import { ParallelGateway } from './parallelJoin';
 import { NegatedCondition, StandardLoopCharacteristics } from './standardLoop';
 import { interruptionBehaviours } from './interruptions';
 import type { Interruption } from '../../core/bpmn/interruptedThrows';
@@ -64,7 +65,7 @@ export interface RuntimeHost {
  * model carries the type each element resolves to, so the engine that serializes it needs them too.
  */
 export function elementBehaviours(interruptedThrows: ReadonlyMap<string, Interruption>, eventSubprocesses: ReadonlySet<string>): Record<string, unknown> {
-  return { StandardLoopCharacteristics, InclusiveGateway, ...interruptionBehaviours(interruptedThrows, eventSubprocesses) };
+  return { StandardLoopCharacteristics, InclusiveGateway, ParallelGateway, ...interruptionBehaviours(interruptedThrows, eventSubprocesses) };
 }
 
 const JS = /^(javascript|js|ecmascript)$/i;
