@@ -8,6 +8,13 @@ import type { Span } from '../server/src/core/xml/positions';
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 export const EXAMPLE = path.join(ROOT, 'examples', 'application-check');
+/**
+ * The shared corpus of real BPMN and XMI files (../shared/corpus, MANIFEST.tsv: where each comes from). The
+ * repository keeps no copy: CI has ../shared; without it the tests that need it skip, saying so.
+ */
+export const CORPUS = path.join(ROOT, '..', 'shared', 'corpus');
+export const CORPUS_PRESENT = fs.existsSync(path.join(CORPUS, 'MANIFEST.tsv'));
+export const CORPUS_ABSENT = `SKIPPED: ${CORPUS} is absent (CI has ../shared)`;
 
 /** Folders made by tempDir, removed when the process exits (set BRA_KEEP_TMP=1 to keep them for a look). */
 const tempDirs: string[] = [];

@@ -6,7 +6,7 @@ import { readBpmn } from '../../server/src/core/bpmn/reader';
 import { decodeXml } from '../../server/src/core/xml/decode';
 import { buildResourceTree } from '../../server/src/core/resources/tree';
 import { readUml } from '../../server/src/core/uml/reader';
-import { EXAMPLE, FIXTURES } from '../helpers';
+import { CORPUS, EXAMPLE } from '../helpers';
 import { generateBpmn } from './generate';
 import { bench, benchAsync, dynamicImport } from './stats';
 
@@ -18,8 +18,8 @@ export async function coreBench(): Promise<Record<string, unknown>> {
   const model = readUml(fs.readFileSync(path.join(EXAMPLE, 'resources.uml'), 'utf8'));
   const tree = buildResourceTree(model);
   const inputs: Array<[string, string]> = [
-    ['corpus ~100 KB (miwg-ea12-B.2.0)', decodeXml(fs.readFileSync(path.join(FIXTURES, 'corpus/bpmn/miwg-ea12-B.2.0-roundtrip.bpmn'))).text],
-    ['corpus largest (miwg-visualparadigm11)', decodeXml(fs.readFileSync(path.join(FIXTURES, 'corpus/bpmn/miwg-visualparadigm11-B.2.0-roundtrip.bpmn'))).text],
+    ['corpus ~100 KB (miwg-ea12-B.2.0)', decodeXml(fs.readFileSync(path.join(CORPUS, 'bpmn/miwg-ea12-B.2.0-roundtrip.bpmn'))).text],
+    ['corpus largest (miwg-visualparadigm11)', decodeXml(fs.readFileSync(path.join(CORPUS, 'bpmn/miwg-visualparadigm11-B.2.0-roundtrip.bpmn'))).text],
     ['generated ~100 KB', generateBpmn(100_000)],
     ['generated ~1 MB', generateBpmn(1_000_000)],
     ['generated ~10 MB', generateBpmn(10_000_000)],

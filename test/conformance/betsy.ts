@@ -12,9 +12,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startFacade, type RunningFacade } from '../../server/src/facade/start';
-import { ROOT, tempDir, umlModel } from '../helpers';
+import { CORPUS, tempDir, umlModel } from '../helpers';
 
-export const CONFORMANCE = path.join(ROOT, '..', 'shared', 'corpus', 'conformance');
+export const CONFORMANCE = path.join(CORPUS, 'conformance');
 
 export interface BetsyCase {
   input?: string;

@@ -5,16 +5,16 @@ import { checkBpmn, checkModel } from '../../server/src/core/check';
 import { readBpmn } from '../../server/src/core/bpmn/reader';
 import { readUml } from '../../server/src/core/uml/reader';
 import { decodeXml } from '../../server/src/core/xml/decode';
-import { FIXTURES } from '../helpers';
+import { CORPUS, CORPUS_ABSENT, CORPUS_PRESENT } from '../helpers';
 
-const CORPUS = path.join(FIXTURES, 'corpus');
 const manifest = new Map<string, string>();
-for (const line of fs.readFileSync(path.join(CORPUS, 'MANIFEST.tsv'), 'utf8').split('\n').slice(1)) {
+for (const line of CORPUS_PRESENT ? fs.readFileSync(path.join(CORPUS, 'MANIFEST.tsv'), 'utf8').split('\n').slice(1) : []) {
   const cols = line.split('\t');
   if (cols.length > 7) manifest.set(cols[0], cols[7]);
 }
 
 function files(dir: string): string[] {
+  if (!CORPUS_PRESENT) return [];
   return fs
     .readdirSync(path.join(CORPUS, dir))
     .filter((f) => !fs.statSync(path.join(CORPUS, dir, f)).isDirectory())
@@ -22,7 +22,11 @@ function files(dir: string): string[] {
 }
 
 describe('corpus: every real file is read without a crash', () => {
-  it('the copy holds every manifest entry', () => {
+  if (!CORPUS_PRESENT) {
+    it(CORPUS_ABSENT);
+    return;
+  }
+  it('the corpus holds every manifest entry', () => {
     for (const f of manifest.keys()) assert.ok(fs.existsSync(path.join(CORPUS, f)), f);
     assert.ok(manifest.size >= 130, `${manifest.size} files`);
   });
