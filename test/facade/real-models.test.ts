@@ -16,7 +16,9 @@ const CORPUS = path.join(SHARED_CORPUS, 'bpmn');
 type Step =
   | { start: Record<string, unknown>; status?: number }
   | { message: string; body: Record<string, unknown>; status?: number }
-  | { put: string; body: Record<string, unknown> };
+  | { put: string; body: Record<string, unknown> }
+  /** until a timer has moved the instance on: its waiting tasks are these */
+  | { waitFor: string[] };
 
 interface Path {
   name: string;
@@ -24,6 +26,8 @@ interface Path {
   /** the pass-through log lines that show the branch taken */
   passes?: string[];
   skips?: string[];
+  /** where a model waits forever on Camunda: the instance ends as an incident at this element (default: completed) */
+  incidentAt?: string;
 }
 
 interface Case {
@@ -36,6 +40,8 @@ interface Case {
   associations: Array<[string, string, string]>;
   root: string;
   paths: Path[];
+  /** serve with --allow-scripts (the model's JavaScript conditions and script tasks) */
+  allowScripts?: boolean;
 }
 
 const S = (n: string) => `sid-${n}`;
@@ -217,6 +223,52 @@ const CASES: Case[] = [
     paths: [{ name: 'all pass through', steps: [{ start: { name: 'x' } }], passes: ['service-fetch-data', 'service-send-data'] }],
   },
   {
+    title: "bpmn-engine's own multiple-joins (parallel joins behind exclusive splits: Camunda waits forever, so an incident)",
+    files: ['bpmnengine-multiple-joins.bpmn'],
+    links: { 'multiple-joins': 'Joins', userTask1: 'First', userTask2: 'Second', userTask3: 'Third' },
+    classes: { Joins: { input: 'Integer' }, First: { done: 'Boolean' }, Second: { done: 'Boolean' }, Third: { done: 'Boolean' } },
+    associations: [
+      ['Joins', 'First', '0..1'],
+      ['Joins', 'Second', '0..1'],
+      ['Joins', 'Third', '0..1'],
+    ],
+    root: 'joins',
+    allowScripts: true,
+    paths: [
+      { name: 'input 60: the script path reaches join1, which never gets join2’s token', steps: [{ start: { input: 60 } }], incidentAt: 'join1' },
+      { name: 'input 40, then the default branch: join2 never gets userTask2’s token', steps: [{ start: { input: 40 } }, { put: 'first', body: { done: true } }, { put: 'third', body: { done: true } }], incidentAt: 'join2' },
+      { name: 'input 50: both conditions hold, userTask2 is taken; join2 still waits for userTask3', steps: [{ start: { input: 50 } }, { put: 'first', body: { done: true } }, { put: 'second', body: { done: true } }], incidentAt: 'join2' },
+    ],
+  },
+  {
+    title: "bpmn-engine's own call-activity model (a call activity into a process with one task)",
+    files: ['bpmnengine-call-activity.bpmn'],
+    links: { Process_1: 'Caller' },
+    classes: { Caller: { name: 'String' } },
+    associations: [],
+    root: 'caller',
+    paths: [{ name: 'the called process runs its task and ends; the caller ends', steps: [{ start: { name: 'x' } }] }],
+  },
+  {
+    title: "bpmn-engine's mother-of-all (scripts, a sub process with a 0.1 s timer, an inclusive split into a parallel join)",
+    files: ['bpmnengine-mother-of-all.bpmn'],
+    links: { motherOfAll: 'Mother', userTask1: 'First', subUserTask1: 'SubTask' },
+    classes: { Mother: { label: 'String' }, First: { done: 'Boolean' }, SubTask: { done: 'Boolean' } },
+    associations: [
+      ['Mother', 'First', '0..1'],
+      ['Mother', 'SubTask', '0..1'],
+    ],
+    root: 'mother',
+    allowScripts: true,
+    paths: [
+      {
+        name: 'the timer interrupts the sub user task; the inclusive split takes both unconditioned flows, the join never gets the default branch’s token',
+        steps: [{ start: { label: 'a' } }, { put: 'first', body: { done: true } }, { waitFor: [] }],
+        incidentAt: 'join',
+      },
+    ],
+  },
+  {
     title: 'Camunda 7 · XSLT script task',
     files: ['camunda-examples-xslt-example.bpmn'],
     links: { 'xslt-example': 'Transformation' },
@@ -249,7 +301,7 @@ describe('real process models from public examples, annotated and driven through
         for (const f of c.files) fs.writeFileSync(path.join(dir, f), annotate(fs.readFileSync(path.join(CORPUS, f), 'utf8'), resolveIds(c.links, path.join(CORPUS, f))));
         for (const [f, text] of Object.entries(c.own ?? {})) fs.writeFileSync(path.join(dir, f), text);
         fs.writeFileSync(path.join(dir, 'resources.uml'), umlModel(c.classes, c.associations));
-        h = new FacadeHarness({ bpmnFile: dir, log: (l) => lines.push(l) });
+        h = new FacadeHarness({ bpmnFile: dir, log: (l) => lines.push(l), ...(c.allowScripts ? { allowScripts: true } : {}) });
         await h.start();
       });
       after(() => h?.stop());
@@ -267,21 +319,36 @@ describe('real process models from public examples, annotated and driven through
               const r = await h.req('POST', `/messages/${s.message}`, s.body);
               assert.equal(r.status, s.status ?? 200, r.text);
               key = r.body.businessKey;
+            } else if ('waitFor' in s) {
+              await waitUntil(h, `/${c.root}/${key}`, s.waitFor);
             } else {
               const r = await h.req('PUT', `/${c.root}/${key}/${s.put}`, s.body);
               assert.equal(r.status, 200, `${s.put}: ${r.text}`);
             }
           }
           const root = (await h.req('GET', `/${c.root}/${key}`)).body;
-          assert.equal(root._process.state, 'completed', JSON.stringify(root._process));
+          assert.equal(root._process.state, p.incidentAt ? 'incident' : 'completed', JSON.stringify(root._process));
+          if (p.incidentAt) assert.equal(root._process.incident.elementId, p.incidentAt, root._process.incident.message);
           for (const id of p.passes ?? []) assert.ok(lines.some((l) => l.includes(` ${id} `)), `${id} passed through: ${lines.join(' | ')}`);
           for (const id of p.skips ?? []) assert.ok(!lines.some((l) => l.includes(` ${id} `)), `${id} must not run on this path`);
-          table.push(`| ${c.title} | ${p.name} | ${p.steps.length} request${p.steps.length === 1 ? '' : 's'} | completed |`);
+          table.push(`| ${c.title} | ${p.name} | ${p.steps.length} request${p.steps.length === 1 ? '' : 's'} | ${p.incidentAt ? `incident at ${p.incidentAt}` : 'completed'} |`);
         });
       }
     });
   }
 });
+
+/** Polls the instance until the tasks waiting are `waiting` (a timer moves it on by itself), at most 5 s. */
+async function waitUntil(h: FacadeHarness, uri: string, waiting: string[]): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const p = (await h.req('GET', uri)).body._process;
+    const now = p.waiting.map((w: { activityId: string }) => w.activityId);
+    if (JSON.stringify(now) === JSON.stringify(waiting)) return;
+    if (Date.now() > deadline) assert.fail(`still waiting at ${now.join(', ')} (state ${p.state}) after 5 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 /** Flowable's ids are long UUIDs; the cases name them by a prefix. */
 function resolveIds(links: Record<string, string>, file: string): Record<string, string> {

@@ -364,12 +364,14 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
    * logged once.
    */
   private markStuck(rec: StoredInstance, live: Live): void {
-    const postponed = live.execution.getPostponed();
+    const all = live.execution.getPostponed();
+    // Stray discards carry no work: name where work stopped, unless nothing else is left.
+    const postponed = all.some((a) => !isStrayDiscard(a)) ? all.filter((a) => !isStrayDiscard(a)) : all;
     // A token on a flow stopped at the element the flow leads to (a join waiting for the others).
     const ids = [...new Set(postponed.map((a) => (a.type === 'bpmn:SequenceFlow' && a.content.targetId ? a.content.targetId : a.id)))];
     const at = ids.map((id) => this.named(id)).join(', ') || 'no element';
     const joins = ids.filter((id) => this.parallelGateways.has(id));
-    const why = joins.length ? `; a parallel join waits for a token on every incoming flow, and ${joins.map((id) => this.named(id)).join(', ')} never gets one on some of them: Camunda waits there forever too` : '';
+    const why = joins.length ? `; a parallel join waits for a token on every incoming flow, and ${joins.map((id) => this.named(id)).join(', ')} never get${joins.length === 1 ? 's' : ''} one on some of them: Camunda waits there forever too` : '';
     const message = `the instance can no longer move: the process has not ended, but nothing waits for a request, a message or a timer (its tokens stopped at ${at}${why})`;
     if (rec.incident?.message === message) return;
     const name = ids[0] ? this.names.get(ids[0]) : undefined;

@@ -307,7 +307,12 @@ export class InstanceRuntime {
   /**
    * Runs a JavaScript script of the model (only with --allow-scripts: node:vm keeps the script away
    * from this module's scope and stops it after a second, but it is no security boundary, which is why
-   * scripts are off unless the user says so). Variables are globals; `execution.setVariable` writes.
+   * scripts are off unless the user says so). Two dialects:
+   * - Camunda's: variables are globals, `execution.getVariable/setVariable` reads and writes, the script's
+   *   last value is its result;
+   * - bpmn-engine's own (its models, e.g. its mother-of-all): `environment.variables` (also `variables`,
+   *   `this.variables`) read and written, `content` the message, and `next(err, result)` completes with the
+   *   result. Only a synchronous `next` is waited for: a script that would call it later gets its last value.
    */
   private runScript(code: string, scope: ExpressionContext): unknown {
     const vars = this.scopeVariables(scope);
@@ -322,9 +327,19 @@ export class InstanceRuntime {
       getBusinessKey: () => this.host.businessKey,
       getProcessBusinessKey: () => this.host.businessKey,
     };
-    const result = vm.runInNewContext(code, sandbox, { timeout: SCRIPT_TIMEOUT_MS, filename: 'model-script.js' });
+    const engineVariables: Record<string, unknown> = { ...vars };
+    sandbox.environment = { variables: engineVariables, services: {} };
+    sandbox.variables ??= engineVariables;
+    sandbox.content = scope?.content;
+    let completion: { err?: unknown; result?: unknown } | undefined;
+    sandbox.next = (err?: unknown, result?: unknown) => {
+      completion ??= { err, result };
+    };
+    const value = vm.runInNewContext(code, sandbox, { timeout: SCRIPT_TIMEOUT_MS, filename: 'model-script.js' });
+    for (const [k, v] of Object.entries(engineVariables)) if (vars[k] !== v && !(k in writes)) writes[k] = v;
     if (Object.keys(writes).length) this.setScopeVariables(scope, writes);
-    return result;
+    if (completion?.err) throw completion.err instanceof Error ? completion.err : new Error(String(completion.err));
+    return completion ? completion.result : value;
   }
 
   private label(id: string): string {
