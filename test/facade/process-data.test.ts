@@ -203,6 +203,22 @@ describe(`process data: multi-instance tasks over a collection (${engine === 'em
   });
 });
 
+for (const engine of ['embedded' as const, ...CAMUNDA7_ENGINES.filter(isLive)]) {
+  describe(`process data: camunda:collection from String.split is refused as Camunda 7 refuses it (${engineTitle(engine)})`, () => {
+    const h = new FacadeHarness({ bpmnFile: path.join(PD, 'collection-split.bpmn'), engine });
+    before(() => h.start());
+    after(() => h.stop());
+
+    it('POST answers 422 problem+json naming the multi-instance task and the Collection it wants; no instance is left', async () => {
+      const r = await h.req('POST', '/application', { businessKey: 'split', product: 'car,boat' });
+      assert.equal(r.status, 422, r.text);
+      assert.match(r.body.detail, /Review_each/);
+      assert.match(r.body.detail, /Collection/);
+      assert.equal((await h.req('GET', '/application/split')).status, 404);
+    });
+  });
+}
+
 describe('process data: JavaScript script conditions and script tasks run only with --allow-scripts', () => {
   const off = new FacadeHarness({ bpmnFile: path.join(PD, 'scripts.bpmn'), log: () => undefined });
   const on = new FacadeHarness({ bpmnFile: path.join(PD, 'scripts.bpmn'), allowScripts: true });

@@ -52,6 +52,8 @@ export interface ExecutionFacts {
   zeebeCalledElement: Map<string, string>;
   /** `camunda:resultVariable` of script tasks (and the like), by activity id */
   resultVariable: Map<string, string>;
+  /** `camunda:collection` of a multi-instance activity (the expression), by activity id */
+  collection: Map<string, string>;
   /** the variable a multi-instance over a collection names each element (`camunda:elementVariable`, Zeebe `inputElement`), by activity id */
   elementVariable: Map<string, string>;
   conditions: FlowCondition[];
@@ -95,7 +97,7 @@ function extensionChildren(el: XmlElement): XmlElement[] {
 export function executionFacts(doc: BpmnDocument): ExecutionFacts {
   let facts = memo.get(doc);
   if (facts) return facts;
-  facts = { implementation: new Map(), callMappings: new Map(), calledElementSpan: new Map(), zeebeCalledElement: new Map(), resultVariable: new Map(), elementVariable: new Map(), conditions: [], gaps: [] };
+  facts = { implementation: new Map(), callMappings: new Map(), calledElementSpan: new Map(), zeebeCalledElement: new Map(), resultVariable: new Map(), elementVariable: new Map(), collection: new Map(), conditions: [], gaps: [] };
   for (const p of doc.processes) for (const a of p.activities) readActivity(doc, a, facts);
   const stack: XmlElement[] = doc.xml.root ? [doc.xml.root] : [];
   while (stack.length) {
@@ -135,6 +137,8 @@ function readLoop(a: BpmnActivity, facts: ExecutionFacts): void {
   if (!mi) return;
   const zeebe = extensionChildren(mi).find((c) => c.local === 'loopCharacteristics');
   const input = zeebe ? attr(zeebe, 'inputElement') : undefined;
+  const collection = extValue(mi, 'collection');
+  if (collection) facts.collection.set(a.id, collection);
   const name = extValue(mi, 'elementVariable') ?? (input ? decodeEntities(input.raw) : undefined);
   if (name) facts.elementVariable.set(a.id, name);
   else if (extValue(mi, 'collection') || (zeebe && attr(zeebe, 'inputCollection'))) facts.elementVariable.set(a.id, 'item');

@@ -9,7 +9,7 @@ import { evaluateJuel } from './juel';
 import { ExpressionError, MissingVariables, type Variables } from './types';
 
 export { ExpressionError, MissingVariables, type Variables } from './types';
-export { ExecutionFacade } from './juel';
+export { ExecutionFacade, isJavaArray } from './juel';
 
 export { notationOf, type Notation } from './notation';
 import { notationOf } from './notation';

@@ -322,8 +322,9 @@ function stringMethod(s: string, name: string, a: unknown[]): unknown {
     case 'indexOf':
       return s.indexOf(String(a[0]));
     case 'split':
-      // Java's String.split takes a regular expression; the literal separator is what models use.
-      return s.split(String(a[0])).filter((x, i, all) => x !== '' || i < all.length - 1);
+      // Java's String.split takes a regular expression; the literal separator is what models use. It gives
+      // a Java array, not a java.util.Collection: marked, so where Camunda wants a Collection it is refused.
+      return javaArray(s.split(String(a[0])).filter((x, i, all) => x !== '' || i < all.length - 1));
   }
   return NONE;
 }
@@ -357,6 +358,18 @@ function mapMethod(map: object, name: string, a: unknown[]): unknown {
 }
 
 /** `execution` in JUEL: the variables of the scope, as Camunda's DelegateExecution offers them. */
+const JAVA_ARRAYS = new WeakSet<unknown[]>();
+
+function javaArray(items: unknown[]): unknown[] {
+  JAVA_ARRAYS.add(items);
+  return items;
+}
+
+/** Whether a value is what Camunda's JUEL would give as a Java array (String.split), not a java.util.Collection. */
+export function isJavaArray(value: unknown): boolean {
+  return Array.isArray(value) && JAVA_ARRAYS.has(value);
+}
+
 export class ExecutionFacade {
   constructor(readonly businessKey: string | undefined) {}
   call(vars: Variables, name: string, a: unknown[]): unknown {

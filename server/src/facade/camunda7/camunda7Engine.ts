@@ -95,7 +95,7 @@ export class Camunda7Engine implements ProcessEngineAdapter {
   private readonly mutex = new KeyedMutex();
   private readonly log: (line: string) => void;
   private readonly served: ServedModel;
-  /** sequence-flow conditions and the element they leave: engine messages quote the expression, not the element */
+  /** sequence-flow conditions and the element they leave, multi-instance collections and their activity: engine messages quote the expression, not the element */
   private readonly conditions: { body: string; sourceId: string }[] = [];
   /** whether the engine was asked if it keeps variable history (checkVariableHistory) */
   private historyChecked = false;
@@ -105,7 +105,9 @@ export class Camunda7Engine implements ProcessEngineAdapter {
     this.client = new EngineRestClient({ url: o.url, auth: o.auth, timeout: o.timeout });
     this.log = o.log ?? (() => undefined);
     for (const s of o.sources) {
-      for (const c of executionFacts(s.doc).conditions) if (c.body.trim()) this.conditions.push({ body: c.body.trim(), sourceId: c.sourceId });
+      const facts = executionFacts(s.doc);
+      for (const c of facts.conditions) if (c.body.trim()) this.conditions.push({ body: c.body.trim(), sourceId: c.sourceId });
+      for (const [id, expression] of facts.collection) this.conditions.push({ body: expression.trim(), sourceId: id });
     }
   }
 

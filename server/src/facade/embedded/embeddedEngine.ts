@@ -96,6 +96,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
   private readonly zeebeCalled = new Map<string, string>();
   private readonly resultVariable = new Map<string, string>();
   private readonly elementVariable = new Map<string, string>();
+  private readonly collection = new Map<string, string>();
   private readonly names = new Map<string, string>();
   private readonly scheduler: TimerScheduler;
   private readonly log: (line: string) => void;
@@ -126,6 +127,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
     for (const [k, v] of facts.zeebeCalledElement) this.zeebeCalled.set(k, v);
     for (const [k, v] of facts.resultVariable) this.resultVariable.set(k, v);
     for (const [k, v] of facts.elementVariable) this.elementVariable.set(k, v);
+    for (const [k, v] of facts.collection) this.collection.set(k, v);
   }
 
   async init(): Promise<string[]> {
@@ -258,6 +260,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
         callMappings: this.callMappings,
         resultVariable: this.resultVariable,
         elementVariable: this.elementVariable,
+        collection: this.collection,
         elementName: (id) => this.names.get(id),
         log: this.log,
         allowScripts: this.options.allowScripts,

@@ -13,7 +13,7 @@
  */
 import * as vm from 'node:vm';
 import type { CallMappings, VariableMapping } from '../../core/bpmn/execution';
-import { evaluateCondition, evaluateExpression, ExecutionFacade, notationOf, type Variables } from '../../core/expressions';
+import { evaluateCondition, evaluateExpression, ExecutionFacade, isJavaArray, notationOf, type Variables } from '../../core/expressions';
 import { InclusiveGateway } from './inclusiveJoin';
 import { ParallelGateway } from './parallelJoin';
 import { NegatedCondition, StandardLoopCharacteristics } from './standardLoop';
@@ -54,6 +54,8 @@ export interface RuntimeHost {
   callMappings: ReadonlyMap<string, CallMappings>;
   resultVariable: ReadonlyMap<string, string>;
   elementVariable: ReadonlyMap<string, string>;
+  /** `camunda:collection` expressions by activity id */
+  collection: ReadonlyMap<string, string>;
   elementName(id: string): string | undefined;
   log(line: string): void;
   /** run JavaScript script conditions and script tasks (`--allow-scripts`) */
@@ -239,7 +241,12 @@ export class InstanceRuntime {
     if (text instanceof NegatedCondition) return !this.resolve(text.body, ctx);
     if (typeof text !== 'string' || notationOf(text) === 'text') return text;
     try {
-      return evaluateExpression(text, this.scopeVariables(ctx));
+      const value = evaluateExpression(text, this.scopeVariables(ctx));
+      // Camunda 7 iterates only a java.util.Collection: the array of a JUEL String.split is refused (ENGINE-02024).
+      if (isJavaArray(value) && ctx?.content?.id && this.host.collection.get(ctx.content.id) === text) {
+        throw new Error(`the collection is a Java array (String.split), not a java.util.Collection, which Camunda 7 refuses (ENGINE-02024); give it a list, such as a list attribute of the process data`);
+      }
+      return value;
     } catch (e) {
       this.failure = { elementId: ctx?.content?.id ?? '', message: `${text.trim()}: ${(e as Error).message}` };
       throw e;
