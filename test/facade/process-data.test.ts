@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
-import { FIXTURES } from '../helpers';
+import { startFacade } from '../../server/src/facade/start';
+import { FIXTURES, tempDir } from '../helpers';
 import { completeExternalTasks, finishedActivities } from '../engines/live';
 import { CAMUNDA7_ENGINES, ENGINES, engineTitle, FacadeHarness, isLive, type EngineUnderTest } from './harness';
 
@@ -443,5 +444,14 @@ describe('process data: a model with item definitions, a message with itemRef an
     const m = await h.req('POST', '/messages/paid', { businessKey: 'typed' });
     assert.equal(m.status, 200, m.text);
     assert.equal((await h.req('GET', '/application/typed')).body._process.state, 'completed');
+  });
+});
+
+describe('process data: what the embedded engine cannot load is refused at start naming the element (embedded bpmn-engine)', () => {
+  it('a global task called by a call activity: serve refuses, naming the global task', async () => {
+    await assert.rejects(
+      startFacade({ bpmnFile: path.join(PD, 'global-task.bpmn'), port: 0, dataDir: tempDir('bra-global-'), log: () => undefined }),
+      /bpmn-engine cannot read the model: Unknown activity type bpmn:GlobalScriptTask \(at Global_score 'score'\)/,
+    );
   });
 });

@@ -142,7 +142,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
       try {
         return check._serializeModdleContext(ctx);
       } catch (e) {
-        throw new Error(`bpmn-engine cannot read the model: ${(e as Error).message}`);
+        throw new Error(`bpmn-engine cannot read the model: ${(e as Error).message}${this.elementsOfType((e as Error).message)}`);
       }
     });
     // Timers of every waiting instance, from the files: they fire after a restart too. And which model
@@ -352,6 +352,15 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
     if (live && rec.state === 'active') this.live.set(rec.businessKey, live);
     else this.live.delete(rec.businessKey);
     this.scheduler.schedule(rec.businessKey, rec.state === 'active' && !rec.incident ? earliest(rec) : undefined);
+  }
+
+  /** For "Unknown activity type bpmn:X": where the model has such elements (`at g 'name'`), so the user can find them. */
+  private elementsOfType(message: string): string {
+    const type = /Unknown activity type bpmn:(\w+)/.exec(message)?.[1];
+    if (!type) return '';
+    const local = type[0].toLowerCase() + type.slice(1);
+    const ids = this.options.sources.flatMap((src) => src.doc.ids.filter((e) => e.element.local === local).map((e) => this.named(e.id)));
+    return ids.length ? ` (at ${ids.join(', ')})` : '';
   }
 
   /** An element as messages name it: its id, and its name where it has one. */
