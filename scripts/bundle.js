@@ -21,6 +21,21 @@ async function copySwaggerUi() {
   }
 }
 
+/**
+ * The diagram view's webview files: bpmn-js's NavigatedViewer (its production bundle and styles; bpmn.io's
+ * licence keeps its watermark), and our script and styles from client/media. Nothing is fetched at run time.
+ */
+function copyDiagram() {
+  const bpmnJs = path.join(path.dirname(require.resolve('bpmn-js/package.json')), 'dist');
+  const to = path.join('dist', 'diagram');
+  fs.rmSync(to, { recursive: true, force: true });
+  fs.mkdirSync(to, { recursive: true });
+  fs.copyFileSync(path.join(bpmnJs, 'bpmn-navigated-viewer.production.min.js'), path.join(to, 'bpmn-navigated-viewer.production.min.js'));
+  for (const f of ['diagram-js.css', 'bpmn-js.css']) fs.copyFileSync(path.join(bpmnJs, 'assets', f), path.join(to, f));
+  for (const f of ['diagram.js', 'diagram.css']) fs.copyFileSync(path.join('client', 'media', f), path.join(to, f));
+  fs.copyFileSync(path.join(bpmnJs, '..', 'LICENSE'), path.join(to, 'bpmn-js-LICENSE.txt'));
+}
+
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: false, minify: true, logLevel: 'error' };
 
 Promise.all([
@@ -31,6 +46,7 @@ Promise.all([
   // load instead of the many of out/); serve, openapi and lsp are required lazily and never reached from it.
   esbuild.build({ ...common, entryPoints: ['server/src/cli/index.ts'], outfile: 'dist/cli-main.js', external: ['./serve', '../lsp/server'] }),
   copySwaggerUi(),
+  copyDiagram(),
 ]).catch((e) => {
   console.error(e);
   process.exit(1);

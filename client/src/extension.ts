@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { cliPath, modelArgs, runCli, type ModelOf } from './cli';
+import { DiagramPanel } from './diagramView';
 import { LocalApi } from './localApi';
 import { ResourceTreeProvider, type ProcessNode, type ViewItem } from './resourceView';
 
@@ -13,6 +14,8 @@ export interface ExtensionApi {
   client(): LanguageClient | undefined;
   localApiUrl(): string | undefined;
   resources(): Promise<ProcessNode[]>;
+  /** the diagram view of a BPMN file, when open */
+  diagram(uri: vscode.Uri): DiagramPanel | undefined;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<ExtensionApi> {
@@ -68,8 +71,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     vscode.commands.registerCommand('bpmnResourceApi.showRoutes', (uri?: string) => showRoutes(context, output, uri)),
     vscode.commands.registerCommand('bpmnResourceApi.setEngineCredentials', () => setEngineCredentials(context)),
     vscode.commands.registerCommand('bpmnResourceApi.generateHttpRequests', (uri?: vscode.Uri) => generateHttpRequests(context, output, uri)),
+    vscode.commands.registerCommand('bpmnResourceApi.openDiagram', async (uri?: vscode.Uri) => {
+      const target = activeBpmn(uri);
+      if (!target || !client) return void vscode.window.showErrorMessage('Open a BPMN file to see its diagram.');
+      DiagramPanel.open(context, client, () => api.url, await vscode.workspace.openTextDocument(target));
+    }),
   );
-  return { client: () => client, localApiUrl: () => api.url, resources: () => tree.processes() };
+  return { client: () => client, localApiUrl: () => api.url, resources: () => tree.processes(), diagram: (uri) => DiagramPanel.of(uri) };
 }
 
 function activeBpmn(uri?: vscode.Uri | string): vscode.Uri | undefined {

@@ -80,8 +80,31 @@ async function main(): Promise<number> {
     }
     return p;
   };
+  /** The frame (a webview's nested iframe included) that shows `selector`, waiting for it up to 15 s. */
+  const frameWith = async (selector: string): Promise<any> => {
+    const deadline = Date.now() + 15000;
+    for (;;) {
+      for (const f of page.frames()) if (await f.locator(selector).first().isVisible().catch(() => false)) return f;
+      if (Date.now() > deadline) throw new Error(`no frame shows ${selector}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
   const hook = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/click' && page) {
+      // A person's click inside a webview (the diagram view), which the vscode API cannot do.
+      try {
+        const selector = url.searchParams.get('selector')!;
+        const value = url.searchParams.get('value');
+        const target = (await frameWith(selector)).locator(selector).first();
+        if (value !== null) await target.selectOption(value, { timeout: 15000 });
+        else await target.click();
+        res.writeHead(200).end('ok');
+      } catch (e) {
+        res.writeHead(500).end(String(e));
+      }
+      return;
+    }
     if (url.pathname === '/screenshot' && page) {
       const name = (url.searchParams.get('name') ?? 'shot').replace(/[^\w-]/g, '_');
       const selector = url.searchParams.get('waitFor');
@@ -111,7 +134,9 @@ async function main(): Promise<number> {
           await page.mouse.move(x, 120, { steps: 5 });
           await page.mouse.up();
         }
-        if (selector && text) {
+        if (selector && url.searchParams.get('webview')) {
+          await frameWith(selector);
+        } else if (selector && text) {
           await target.waitForFunction(
             `[...document.querySelectorAll(${JSON.stringify(selector)})].some((el) => el.offsetParent !== null && el.textContent.includes(${JSON.stringify(text)}))`,
             undefined,
@@ -131,6 +156,9 @@ async function main(): Promise<number> {
             { timeout: 10000 },
           );
         }
+        // BRA_E2E_CONSOLE=1: the pages, and each frame's iframes and service worker (how a webview that never got its content was found)
+        if (process.env.BRA_E2E_CONSOLE) console.log('[pages]', page.context().pages().length, await page.evaluate('document.visibilityState + " focus=" + document.hasFocus()'));
+        if (process.env.BRA_E2E_CONSOLE) for (const f of page.frames()) console.log('[frame]', f.url().slice(0, 160), (await f.evaluate('JSON.stringify({ iframes: [...document.querySelectorAll("iframe")].map((i) => i.id + " " + i.src.slice(0, 80)), sw: !!(navigator.serviceWorker && navigator.serviceWorker.controller), body: document.body ? document.body.className : "-" })').catch((e: Error) => e.message)));
         await target.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
         let opened = target !== page ? target.url() : 'ok';
         const tryOp = url.searchParams.get('try');
@@ -144,7 +172,11 @@ async function main(): Promise<number> {
           await status.waitFor({ timeout: 15000 });
           opened += ` ${(await status.textContent())?.trim()}`;
         }
-        if (target !== page) await target.close();
+        if (target !== page) {
+          await target.close();
+          // The workbench is the page in front again: a page left in the background loads no webview content.
+          await page.bringToFront();
+        }
         res.writeHead(200).end(opened);
       } catch (e) {
         await target.screenshot({ path: path.join(ARTIFACTS, `${name}-failed.png`) }).catch(() => undefined);
@@ -185,6 +217,7 @@ async function main(): Promise<number> {
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     page = await context.newPage();
+    page.on('console', (m: { type(): string; text(): string }) => { if (m.type() === 'error' && process.env.BRA_E2E_CONSOLE) console.log('[page error]', m.text().slice(0, 300)); });
     context.on('page', (p: any) => popups.push(p));
     let resolveExit!: (code: number) => void;
     const exited = new Promise<number>((r) => (resolveExit = r));

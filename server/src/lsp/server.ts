@@ -5,6 +5,7 @@
  * input can take the server down.
  */
 import { createConnection, ProposedFeatures, type Connection } from 'vscode-languageserver/node';
+import { DIAGRAM_REQUEST } from './features/diagram';
 import { MODEL_OF_REQUEST, RESOURCE_TREE_REQUEST } from './features/resourceView';
 import * as life from './handlers/lifecycle';
 import * as req from './handlers/requests';
@@ -36,6 +37,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   c.onWorkspaceSymbol(on('workspaceSymbol', [], req.workspaceSymbol));
   c.onRequest(RESOURCE_TREE_REQUEST, on('resourceTree', [], req.resourceTree));
   c.onRequest(MODEL_OF_REQUEST, on('modelOf', null, req.modelOf));
+  c.onRequest(DIAGRAM_REQUEST, on('diagram', null, req.diagram));
 
   ctx.documents.listen(connection);
   connection.listen();

@@ -23,13 +23,28 @@ async function until<T>(what: string, get: () => T | undefined | Promise<T | und
 }
 
 /** Asks the runner for a screenshot of the workbench now (the extension host is gone when results arrive). */
-async function screenshot(name: string, waitFor?: string, options: { text?: string; popup?: boolean; widenSideBar?: number; raiseView?: string; tryOperation?: string } = {}): Promise<string> {
+async function screenshot(name: string, waitFor?: string, options: { text?: string; popup?: boolean; widenSideBar?: number; raiseView?: string; tryOperation?: string; webview?: boolean } = {}): Promise<string> {
   if (!HOOK) return '';
-  const q = `name=${encodeURIComponent(name)}${waitFor ? `&waitFor=${encodeURIComponent(waitFor)}` : ''}${options.text ? `&text=${encodeURIComponent(options.text)}` : ''}${options.popup ? '&popup=1' : ''}${options.widenSideBar ? `&widen=${options.widenSideBar}` : ''}${options.raiseView ? `&raise=${encodeURIComponent(options.raiseView)}` : ''}${options.tryOperation ? `&try=${encodeURIComponent(options.tryOperation)}` : ''}`;
+  const q = `name=${encodeURIComponent(name)}${waitFor ? `&waitFor=${encodeURIComponent(waitFor)}` : ''}${options.text ? `&text=${encodeURIComponent(options.text)}` : ''}${options.popup ? '&popup=1' : ''}${options.webview ? '&webview=1' : ''}${options.widenSideBar ? `&widen=${options.widenSideBar}` : ''}${options.raiseView ? `&raise=${encodeURIComponent(options.raiseView)}` : ''}${options.tryOperation ? `&try=${encodeURIComponent(options.tryOperation)}` : ''}`;
   const r = await fetch(`${HOOK}/screenshot?${q}`, { method: 'POST' });
   const text = await r.text();
   assert.equal(r.status, 200, text);
   return text;
+}
+
+/** Asks the runner to click what `selector` finds inside a webview (or choose `value` in that select), as a person would. */
+async function clickInWebview(selector: string, value?: string): Promise<void> {
+  const r = await fetch(`${HOOK}/click?selector=${encodeURIComponent(selector)}${value !== undefined ? `&value=${encodeURIComponent(value)}` : ''}`, { method: 'POST' });
+  assert.equal(r.status, 200, await r.text());
+}
+
+/** Replaces the first `from` in the document by `to` and saves it. */
+async function replaceAll(doc: vscode.TextDocument, from: string, to: string): Promise<void> {
+  const at = positionOf(doc, from);
+  const edit = new vscode.WorkspaceEdit();
+  edit.replace(doc.uri, new vscode.Range(at, doc.positionAt(doc.offsetAt(at) + from.length)), to);
+  assert.ok(await vscode.workspace.applyEdit(edit));
+  assert.ok(await doc.save());
 }
 
 function api(): ExtensionApi {
@@ -45,6 +60,87 @@ function positionOf(doc: vscode.TextDocument, needle: string, delta = 0): vscode
   assert.ok(i >= 0, needle);
   return doc.positionAt(i + delta);
 }
+
+// First: in code-server, webviews created after the docs pages were opened and closed sometimes never get their content.
+describe('the diagram view inside VS Code (code-server 1.100.3)', () => {
+  let doc: vscode.TextDocument;
+  const drawn = () => until('the diagram drawn at the document’s version', () => (api().diagram(bpmnUri)?.drawnVersion ?? -1) >= doc.version, 20000);
+
+  before(async () => {
+    doc = await vscode.workspace.openTextDocument(bpmnUri);
+    await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+    // The workspace starts with a misspelt resource for the editor tests below: correct while the diagram is tested.
+    await replaceAll(doc, 'name="Aproval"', 'name="Approval"');
+    // Room for the diagram in the screenshots: no side bar, no panel.
+    await vscode.commands.executeCommand('workbench.action.closeSidebar');
+    await vscode.commands.executeCommand('workbench.action.closePanel');
+  });
+
+  after(async () => {
+    api().diagram(bpmnUri)?.dispose();
+    await replaceAll(doc, 'name="Approval"', 'name="Aproval"');
+    await vscode.commands.executeCommand('workbench.view.explorer');
+  });
+
+  it('"Open Diagram to the Side" draws the example with each task’s resource and URI (screenshot)', async function () {
+    this.timeout(60000);
+    // code-server in headless Chromium sometimes never hands a new webview its content (no inner frame is
+    // created; about one run in three, whatever the page): the view is closed and opened again, at most twice.
+    for (let attempt = 1; ; attempt++) {
+      await vscode.commands.executeCommand('bpmnResourceApi.openDiagram', bpmnUri);
+      const ok = await until('the diagram drawn', () => (api().diagram(bpmnUri)?.drawnVersion ?? -1) >= doc.version, 8000).then(() => true, () => false);
+      if (ok) break;
+      if (attempt === 3) throw new Error(`the diagram was not drawn in 3 attempts: drawn ${api().diagram(bpmnUri)?.drawnVersion}, document ${doc.version}`);
+      api().diagram(bpmnUri)?.dispose();
+    }
+    await screenshot('diagram', '.bra-resource', { webview: true });
+  });
+
+  it('clicking a task in the diagram puts the cursor on its element in the XML', async function () {
+    if (!HOOK) this.skip();
+    await clickInWebview('.djs-element[data-element-id="Activity_approve"]');
+    const at = positionOf(doc, '<bpmn:userTask id="Activity_approve"');
+    await until('the cursor at the task', () => {
+      const e = vscode.window.visibleTextEditors.find((x) => x.document === doc);
+      return e && e.selection.active.line === at.line;
+    });
+  });
+
+  it('typing an error outlines the shape in the error colour (screenshot); undone, the outline goes', async function () {
+    this.timeout(60000);
+    const at = positionOf(doc, 'name="Approval"', 'name="'.length);
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(bpmnUri, new vscode.Range(at, at.translate(0, 'Approval'.length)), 'Aproval');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    await drawn();
+    await screenshot('diagram-error', '.bra-error', { webview: true });
+    const panel = api().diagram(bpmnUri)!;
+    assert.ok(panel.lastRedrawMs > 0 && panel.lastRedrawMs < 2000, `redrawn ${panel.lastRedrawMs} ms after the edit`);
+    const back = new vscode.WorkspaceEdit();
+    back.replace(bpmnUri, new vscode.Range(at, at.translate(0, 'Aproval'.length)), 'Approval');
+    assert.ok(await vscode.workspace.applyEdit(back));
+    await drawn();
+  });
+
+  it('while the local API runs, choosing an instance in the view highlights the task it waits at (screenshot)', async function () {
+    this.timeout(90000);
+    if (!HOOK) this.skip();
+    const url = await vscode.commands.executeCommand<string>('bpmnResourceApi.startApi', bpmnUri);
+    assert.ok(url, 'the API started');
+    const created = await fetch(`${url}/application`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ businessKey: 'diagram' }) });
+    assert.equal(created.status, 201, await created.text());
+    await clickInWebview('#instance', 'diagram');
+    await screenshot('diagram-instance', '.djs-element.bra-waiting[data-element-id="Activity_upload"]', { webview: true });
+    await vscode.commands.executeCommand('bpmnResourceApi.stopApi');
+  });
+
+  it('in a dark theme the diagram follows the theme’s colours (screenshot)', async function () {
+    this.timeout(60000);
+    await vscode.workspace.getConfiguration('workbench').update('colorTheme', 'Default Dark Modern', vscode.ConfigurationTarget.Global);
+    await screenshot('diagram-dark', 'body.vscode-dark .bra-resource', { webview: true });
+    await vscode.workspace.getConfiguration('workbench').update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
+  });
+});
 
 describe('the extension inside VS Code (code-server 1.100.3)', () => {
   let doc: vscode.TextDocument;

@@ -32,6 +32,7 @@ import { resourceTree as tree } from '../features/resourceView';
 import { documentSymbols, workspaceSymbols } from '../features/symbols';
 import { CLIENT_SHOW_ROUTES, SERVER_SHOW_ROUTES, type ServerContext } from '../serverContext';
 import { canonicalUri } from '../uris';
+import { diagramInfo } from '../features/diagram';
 
 export function completion(ctx: ServerContext, p: CompletionParams) {
   const a = ctx.bpmnAt(p.textDocument.uri);
@@ -117,6 +118,12 @@ export function workspaceSymbol(ctx: ServerContext, p: WorkspaceSymbolParams) {
 
 export function resourceTree(ctx: ServerContext) {
   return ctx.uris.outgoing(tree(ctx.workspaceDocs()));
+}
+
+/** What the diagram view draws on top of the BPMN drawing: resources, problems, unlinked tasks (features/diagram). */
+export function diagram(ctx: ServerContext, p: { uri: string }) {
+  const a = ctx.bpmnAt(p.uri);
+  return a ? diagramInfo(a, ctx.ws.bpmnDiagnostics(a)) : null;
 }
 
 /** The model file a BPMN file uses (setting, config or discovery), so a client can look at its problems too. */
