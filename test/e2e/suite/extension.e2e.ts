@@ -106,6 +106,14 @@ describe('the diagram view inside VS Code (code-server 1.100.3)', () => {
     });
   });
 
+  it('moving the cursor in the XML selects the element’s shape in the diagram', async function () {
+    if (!HOOK) this.skip();
+    const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+    const at = positionOf(doc, '<bpmn:exclusiveGateway id="Gateway_accepted"', 10);
+    editor.selection = new vscode.Selection(at, at);
+    await screenshot('diagram-selected', '.djs-element.bra-selected[data-element-id="Gateway_accepted"]', { webview: true });
+  });
+
   it('typing an error outlines the shape in the error colour (screenshot); undone, the outline goes', async function () {
     this.timeout(60000);
     const at = positionOf(doc, 'name="Approval"', 'name="'.length);
