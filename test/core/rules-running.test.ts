@@ -97,6 +97,19 @@ describe('rules for running the process (valid and invalid examples, exact range
     assert.deepEqual(at(check(bpmnFile(body)).diags, 'engine-differs'), [], 'quiet when the engine is not Camunda 7');
   });
 
+  it('engine-differs: on Camunda 7 and 8, at a manual task with a linkedResource (both pass it through); quiet on the embedded engine and without a link', () => {
+    const body = `${link('Application')}
+    ⟪<bpmn:manualTask id="m" name="sign">⟫${link('Decision')}</bpmn:manualTask>
+    <bpmn:manualTask id="plain"/>`;
+    for (const engine of ['camunda7', 'camunda8']) {
+      const { diags, spans } = check(bpmnFile(body), { engine });
+      const found = diags.filter((d) => d.code === 'engine-differs');
+      assert.deepEqual(found.map((d) => d.span.start), [spans[0].start], engine);
+      assert.match(found[0].message, new RegExp(`^Camunda ${engine.slice(-1)} passes a manual task through: 'm' never waits there`));
+    }
+    assert.deepEqual(at(check(bpmnFile(body)).diags, 'engine-differs'), []);
+  });
+
   it("join-never-fires on bpmn-engine's own multiple-joins model (shared corpus): at join2, which completes on bpmn-engine only by discarding the untaken path", function () {
     if (!CORPUS_PRESENT) this.skip(); // CI has ../shared
     const file = path.join(CORPUS, 'bpmn', 'bpmnengine-multiple-joins.bpmn');

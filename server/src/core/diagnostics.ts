@@ -75,7 +75,7 @@ export const CODE_DESCRIPTIONS: Record<DiagnosticCode, string> = {
   'unknown-called-element': 'A callActivity calls a process that no BPMN file of the workspace defines.',
   'engine-unsupported': 'The embedded engine (bpmn-engine) cannot run this element as the model means it.',
   'unlinked-user-task': 'A user task of a linked process has no linkedResource, so the API cannot complete it.',
-  'engine-differs': 'The engine the process is served on runs this element otherwise than BPMN says (Camunda 7: standard loops; a signal caught by an interrupting event subprocess of the scope it is thrown in).',
+  'engine-differs': 'The engine the process is served on runs this element otherwise than BPMN says or the embedded engine does (Camunda 7: standard loops; a signal caught by an interrupting event subprocess of the scope it is thrown in; Camunda 7 and 8: a linked manual task, which they pass through).',
   'join-never-fires': 'A parallel join fed only by the alternative branches of one exclusive gateway: it can never fire.',
   'shared-variable-name': 'Two resources write a process variable of the same name; the last write wins.',
   'call-without-business-key': 'On Camunda 7 a called instance has no business key unless the call activity passes it, so the API cannot find its tasks.',

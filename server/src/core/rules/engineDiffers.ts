@@ -10,13 +10,17 @@ import type { BpmnRule } from './types';
  *   throw event's token is the scope's last one, Camunda 7 ends the scope without running the event
  *   subprocess (betsy's Signal_StartEvent_EventSubProcess_Interrupting; also seen at process level, and as BPMN
  *   when another token still waits in the scope).
- * Checked only when the engine is camunda7.
+ * Checked only when the engine is camunda7; and, on camunda7 and camunda8:
+ * - a manual task with a linkedResource: both engines pass a manual task through (Camunda docs: "a
+ *   pass-through activity"), so its resource is never writable there, where the embedded engine waits at it
+ *   as at a user task.
  */
 export const engineDiffers: BpmnRule = {
   code: 'engine-differs',
   check(an) {
-    if (an.engine !== 'camunda7') return [];
-    const out: CoreDiagnostic[] = [];
+    if (an.engine !== 'camunda7' && an.engine !== 'camunda8') return [];
+    const out: CoreDiagnostic[] = manualTasks(an);
+    if (an.engine !== 'camunda7') return out;
     for (const e of an.doc.ids) {
       const loop = e.element.children.find((c) => c.local === 'standardLoopCharacteristics');
       if (!loop) continue;
@@ -41,3 +45,15 @@ export const engineDiffers: BpmnRule = {
     return out;
   },
 };
+
+function manualTasks(an: Parameters<BpmnRule['check']>[0]): CoreDiagnostic[] {
+  const out: CoreDiagnostic[] = [];
+  for (const p of an.doc.processes) {
+    for (const a of p.activities) {
+      if (a.kind !== 'manualTask' || !a.links.length) continue;
+      const engine = an.engine === 'camunda8' ? 'Camunda 8' : 'Camunda 7';
+      out.push(diag('engine-differs', `${engine} passes a manual task through: '${a.id}' never waits there, so its resource is never writable through it (the embedded engine waits at it as at a user task); make it a user task`, a.span));
+    }
+  }
+  return out;
+}
