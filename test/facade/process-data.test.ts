@@ -394,9 +394,12 @@ for (const engine of ['embedded' as const, ...CAMUNDA7_ENGINES.filter(isLive)]) 
     it('the task after the join never waits; the live engine keeps the instance active with nothing waiting, the embedded engine says incident at the join', async () => {
       for (const [key, accepted] of [['yes', true], ['no', false]] as const) {
         assert.equal((await h.req('POST', '/application', { businessKey: key })).status, 201);
-        assert.equal((await h.req('PUT', `/application/${key}/decision`, { accepted, premium: 1 })).status, 200);
+        const put = await h.req('PUT', `/application/${key}/decision`, { accepted, premium: 1 });
+        assert.equal(put.status, 200);
         const p = (await h.req('GET', `/application/${key}`)).body._process;
         assert.deepEqual(p.waiting, [], JSON.stringify(p));
+        // The write's own answer says so where there is an incident (never a silent 200).
+        assert.equal(put.body._process?.incident?.elementId, engine === 'embedded' ? 'Both' : undefined, JSON.stringify(put.body));
         if (engine !== 'embedded') {
           assert.equal(p.state, 'active');
           continue;

@@ -146,6 +146,9 @@ export function itemRepresentation(
       })),
       ...(snap.incident ? { incident: snap.incident } : {}),
     };
+  } else if (snap.incident) {
+    // An incident is never a silent 200: a write that led to one shows it in its own answer too.
+    body._process = { businessKey: snap.businessKey, state: processState(snap), incident: snap.incident };
   }
   return body;
 }
