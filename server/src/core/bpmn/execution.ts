@@ -141,7 +141,7 @@ function readLoop(a: BpmnActivity, facts: ExecutionFacts): void {
   if (collection) facts.collection.set(a.id, collection);
   const name = extValue(mi, 'elementVariable') ?? (input ? decodeEntities(input.raw) : undefined);
   if (name) facts.elementVariable.set(a.id, name);
-  else if (extValue(mi, 'collection') || (zeebe && attr(zeebe, 'inputCollection'))) facts.elementVariable.set(a.id, 'item');
+  else if (collection || (zeebe && attr(zeebe, 'inputCollection'))) facts.elementVariable.set(a.id, 'item');
 }
 
 function implementationOf(doc: BpmnDocument, el: XmlElement, ext: XmlElement[], kind: string): string | undefined {

@@ -92,6 +92,8 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
   private readonly parallelGateways = new Set<string>();
   private readonly interruptedThrows = new Map<string, Interruption>();
   private readonly interruptingEventSubprocesses = new Set<string>();
+  /** bpmn-engine's element types for these models: built once, for the serializing engine and every instance's */
+  private readonly elements: Record<string, unknown>;
   private readonly callMappings = new Map<string, CallMappings>();
   private readonly zeebeCalled = new Map<string, string>();
   private readonly resultVariable = new Map<string, string>();
@@ -109,6 +111,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
     this.log = options.log ?? (() => undefined);
     this.scheduler = new TimerScheduler((key) => this.fireTimers(key));
     for (const s of options.sources) this.index(s.doc);
+    this.elements = elementBehaviours(this.interruptedThrows, this.interruptingEventSubprocesses);
   }
 
   private index(doc: BpmnDocument): void {
@@ -137,7 +140,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
     // Serialized once for every engine (definitions.ts); bpmn-engine reads the model here, so a model it
     // cannot read fails at start-up, not at the first request.
     await this.definitions.init(moddleContext, (ctx) => {
-      const check = new Engine({ name: 'check', elements: elementBehaviours(this.interruptedThrows, this.interruptingEventSubprocesses) }) as unknown as { _serializeModdleContext?: (c: ModdleContext) => SourceContext };
+      const check = new Engine({ name: 'check', elements: this.elements }) as unknown as { _serializeModdleContext?: (c: ModdleContext) => SourceContext };
       if (typeof check._serializeModdleContext !== 'function') throw new Error('this bpmn-engine version has no _serializeModdleContext (made for 25.x)');
       try {
         return check._serializeModdleContext(ctx);
@@ -255,8 +258,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
         businessKey: rec.businessKey,
         implementation: this.implementation,
         parallelGateways: this.parallelGateways,
-        interruptedThrows: this.interruptedThrows,
-        interruptingEventSubprocesses: this.interruptingEventSubprocesses,
+        elements: this.elements,
         callMappings: this.callMappings,
         resultVariable: this.resultVariable,
         elementVariable: this.elementVariable,

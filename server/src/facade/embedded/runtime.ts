@@ -47,10 +47,8 @@ export interface RuntimeHost {
   implementation: ReadonlyMap<string, string>;
   /** parallel gateways: BPMN ignores the conditions of their outgoing flows (bpmn-elements evaluates them) */
   parallelGateways: ReadonlySet<string>;
-  /** throw events that an interrupting catch around them cancels (core/bpmn/interruptedThrows) */
-  interruptedThrows: ReadonlyMap<string, Interruption>;
-  /** event subprocesses that cancel the rest of their scope when they start */
-  interruptingEventSubprocesses: ReadonlySet<string>;
+  /** bpmn-engine's element types for the served models (elementBehaviours), shared by every instance */
+  elements: Readonly<Record<string, unknown>>;
   callMappings: ReadonlyMap<string, CallMappings>;
   resultVariable: ReadonlyMap<string, string>;
   elementVariable: ReadonlyMap<string, string>;
@@ -187,7 +185,7 @@ export class InstanceRuntime {
       },
       timers: this.timerApi(),
       extensions: { bpmnResourceApi: (activity: EngineActivity, context: EngineContext) => this.extension(activity, context) },
-      elements: elementBehaviours(this.host.interruptedThrows, this.host.interruptingEventSubprocesses),
+      elements: this.host.elements,
       settings: { enableDummyService: true },
       // bpmn-engine's default logger makes a `debug` instance per element and engine (a TTY check each);
       // we log what users need ourselves.
