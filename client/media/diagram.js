@@ -13,7 +13,7 @@
   let viewer;
   let info;
   let drawn = false; // a drawing is on the canvas (kept while the text does not parse)
-  let instance; // { waiting, completed, incident } of the chosen instance
+  let instance; // { waiting, incident } of the chosen instance
   let selected;
   let theme = document.body.className;
 
@@ -95,7 +95,7 @@
     const canvas = viewer.get('canvas');
     overlays.clear();
     for (const el of registry().getAll()) {
-      for (const m of ['bra-error', 'bra-warning', 'bra-information', 'bra-unlinked', 'bra-waiting', 'bra-completed', 'bra-incident', 'bra-selected']) canvas.removeMarker(el, m);
+      for (const m of ['bra-error', 'bra-warning', 'bra-information', 'bra-unlinked', 'bra-waiting', 'bra-incident', 'bra-selected']) canvas.removeMarker(el, m);
     }
     const has = (id) => !!registry().get(id);
     for (const r of info.resources) {
@@ -114,7 +114,6 @@
       overlays.add(id, 'bra-note', { position: { top: -22, left: 0 }, html: '<div class="bra-note">no resource</div>' });
     }
     if (instance) {
-      for (const id of instance.completed || []) if (has(id)) canvas.addMarker(id, 'bra-completed');
       for (const id of instance.waiting || []) if (has(id)) canvas.addMarker(id, 'bra-waiting');
       if (instance.incident && has(instance.incident.elementId)) {
         canvas.addMarker(instance.incident.elementId, 'bra-incident');

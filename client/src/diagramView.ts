@@ -7,18 +7,12 @@
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import type { DiagramInfo } from '../../server/src/lsp/features/diagram';
 import { diagramHtml } from './diagramHtml';
 
-/** As the server's features/diagram.ts answers (only what the extension itself reads). */
-interface DiagramInfo {
-  version: number;
-  elements: Array<{ id: string; range: { start: { line: number; character: number }; end: { line: number; character: number } } }>;
-  resources: Array<{ elementId: string; name: string; uri: string; root?: boolean }>;
-}
-
+/** What the view marks of the chosen instance: where it waits, and its incident (no engine reports finished activities). */
 interface InstanceState {
   waiting: string[];
-  completed: string[];
   incident?: { elementId: string; message: string };
 }
 
@@ -89,13 +83,13 @@ export class DiagramPanel implements vscode.Disposable {
   }
 
   private async send(): Promise<void> {
-    const info = await this.client.sendRequest<(DiagramInfo & Record<string, unknown>) | null>('bpmnResourceApi/diagram', { uri: this.doc.uri.toString() });
+    const info = await this.client.sendRequest<DiagramInfo | null>('bpmnResourceApi/diagram', { uri: this.doc.uri.toString() });
     if (!info) return;
     this.info = info;
     await this.panel.webview.postMessage({ type: 'show', info });
   }
 
-  private async received(m: { type: string; id?: string; elementId?: string; uri?: string; version?: number; key?: string }): Promise<void> {
+  private async received(m: { type: string; id?: string; elementId?: string; name?: string; uri?: string; version?: number; key?: string }): Promise<void> {
     switch (m.type) {
       case 'ready':
         await this.send();
@@ -112,7 +106,7 @@ export class DiagramPanel implements vscode.Disposable {
         void vscode.window.setStatusBarMessage(`Copied ${m.uri}`, 3000);
         return;
       case 'openClass':
-        return this.openClass(m.elementId!);
+        return this.openClass(m.elementId!, m.name!);
       case 'chooseInstance':
         this.instanceKey = m.key || undefined;
         return this.pollNow();
@@ -139,16 +133,11 @@ export class DiagramPanel implements vscode.Disposable {
     if (best) void this.panel.webview.postMessage({ type: 'select', id: best });
   }
 
-  /** Go to definition at the element's linkedResource name: the UML class. */
-  private async openClass(elementId: string): Promise<void> {
-    const el = this.info?.elements.find((e) => e.id === elementId);
-    if (!el) return;
-    const text = this.doc.getText();
-    const from = this.doc.offsetAt(new vscode.Position(el.range.start.line, el.range.start.character));
-    const at = text.indexOf('linkedResource', from);
-    const name = at >= 0 ? text.indexOf('name="', at) : -1;
-    if (name < 0) return;
-    const pos = this.doc.positionAt(name + 'name="'.length);
+  /** Go to definition at the linkedResource's name (where the server says it is): the UML class. */
+  private async openClass(elementId: string, name: string): Promise<void> {
+    const at = this.info?.resources.find((r) => r.elementId === elementId && r.name === name)?.nameRange?.start;
+    if (!at) return;
+    const pos = new vscode.Position(at.line, at.character);
     const locations = await vscode.commands.executeCommand<Array<vscode.Location | vscode.LocationLink>>('vscode.executeDefinitionProvider', this.doc.uri, pos);
     const first = locations?.[0];
     if (!first) return void vscode.window.showInformationMessage('No UML class found for this resource.');
@@ -168,20 +157,19 @@ export class DiagramPanel implements vscode.Disposable {
   private async pollNow(): Promise<void> {
     try {
       const base = this.apiUrl();
-      const root = this.info?.resources.find((r) => r.root);
-      if (!base || !root) {
+      const collection = this.info?.resources.find((r) => r.root)?.collectionUri;
+      if (!base || !collection) {
         await this.panel.webview.postMessage({ type: 'instances', keys: [], running: !!base });
         return;
       }
-      const collection = root.uri.replace(/\/\{[^}]+\}$/, '');
       const list = (await (await fetch(`${base}${collection}?limit=100`)).json()) as { _embedded?: Record<string, Array<{ businessKey: string }>> };
       const keys = Object.values(list._embedded ?? {}).flat().map((i) => i.businessKey);
       await this.panel.webview.postMessage({ type: 'instances', keys, chosen: this.instanceKey, running: true });
       if (!this.instanceKey) return void (await this.panel.webview.postMessage({ type: 'instance', state: undefined }));
       const r = await fetch(`${base}${collection}/${encodeURIComponent(this.instanceKey)}`);
       if (!r.ok) return;
-      const p = ((await r.json()) as { _process?: { waiting?: Array<{ activityId: string }>; completed?: string[]; incident?: { elementId: string; message: string } } })._process;
-      const state: InstanceState = { waiting: (p?.waiting ?? []).map((w) => w.activityId), completed: p?.completed ?? [], ...(p?.incident ? { incident: p.incident } : {}) };
+      const p = ((await r.json()) as { _process?: { waiting?: Array<{ activityId: string }>; incident?: { elementId: string; message: string } } })._process;
+      const state: InstanceState = { waiting: (p?.waiting ?? []).map((w) => w.activityId), ...(p?.incident ? { incident: p.incident } : {}) };
       await this.panel.webview.postMessage({ type: 'instance', state });
     } catch {
       // The API stopped between polls: the picker empties at the next one.

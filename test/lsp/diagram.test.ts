@@ -1,21 +1,12 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { DiagramInfo } from '../../server/src/lsp/features/diagram';
 import { LineIndex } from '../../server/src/core/xml/positions';
 import { EXAMPLE, tempDir } from '../helpers';
 import { fileUri, LspClient } from './harness';
 
-interface Info {
-  version: number;
-  text: string;
-  hasDiagram: boolean;
-  syntaxError?: { line: number; message: string };
-  elements: Array<{ id: string; range: { start: { line: number; character: number } } }>;
-  resources: Array<{ elementId: string; name: string; uri: string; root?: boolean; many?: boolean }>;
-  problems: Array<{ elementId: string; severity: string; messages: string[] }>;
-  unlinkedUserTasks: string[];
-  pools: Record<string, string>;
-}
+type Info = DiagramInfo;
 
 describe('language server: what the diagram view draws (bpmnResourceApi/diagram)', function () {
   this.timeout(20000);
@@ -48,6 +39,10 @@ describe('language server: what the diagram view draws (bpmnResourceApi/diagram)
         ['Approval', '/application/{businessKey}/decision/approval', false, false],
       ],
     );
+    // The root lists its instances at its collection; go to class starts at the linkedResource's name value.
+    assert.equal(info.resources.find((r) => r.root)!.collectionUri, '/application');
+    const decision = info.resources.find((r) => r.name === 'Decision')!;
+    assert.deepEqual(decision.nameRange!.start, new LineIndex(text).position(text.indexOf('<linkedResource name="Decision"') + '<linkedResource name="'.length));
     const task = info.elements.find((e) => e.id === 'Activity_04bi4lp')!;
     assert.deepEqual(task.range.start, new LineIndex(text).position(text.indexOf('<bpmn:userTask id="Activity_04bi4lp"')));
     assert.deepEqual(info.problems, []);

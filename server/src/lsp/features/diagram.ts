@@ -1,6 +1,8 @@
 import type { Range } from 'vscode-languageserver';
+import type { BpmnLink } from '../../core/bpmn/model';
 import type { CoreDiagnostic } from '../../core/diagnostics';
-import type { XmlElement } from '../../core/xml/scanner';
+import { refId } from '../../core/bpmn/reader';
+import { attrValue, type XmlElement } from '../../core/xml/scanner';
 import type { AnalyzedBpmn } from './types';
 
 /**
@@ -18,6 +20,10 @@ export interface DiagramResource {
   name: string;
   /** URI template of one item; a 1-to-N resource's ends in `{…Id}` */
   uri: string;
+  /** the URI of its items' collection, where it has one (the root's lists the instances) */
+  collectionUri?: string;
+  /** where the linkedResource names it: go to definition there opens the UML class */
+  nameRange?: Range;
   /** the process's root resource */
   root?: boolean;
   /** 1-to-N: one item per iteration or per pass */
@@ -48,7 +54,6 @@ const RANK: Record<DiagramSeverity, number> = { error: 0, warning: 1, informatio
 
 export function diagramInfo(doc: AnalyzedBpmn, diagnostics: readonly CoreDiagnostic[]): DiagramInfo {
   const an = doc.analysis;
-  const xml = an.doc.xml;
   const syntax = diagnostics.find((d) => d.code === 'xml-syntax');
   return {
     uri: doc.uri,
@@ -60,7 +65,7 @@ export function diagramInfo(doc: AnalyzedBpmn, diagnostics: readonly CoreDiagnos
     resources: resourcesOf(doc),
     problems: problemsOf(doc, diagnostics.filter((d) => d.code !== 'xml-syntax')),
     unlinkedUserTasks: diagnostics.filter((d) => d.code === 'unlinked-user-task').map((d) => elementAt(an.doc.ids, d.span.start)?.id ?? '').filter(Boolean),
-    pools: poolsOf(xml.root),
+    pools: poolsOf(an.doc.ids),
   };
 }
 
@@ -69,15 +74,20 @@ function resourcesOf(doc: AnalyzedBpmn): DiagramResource[] {
   const out: DiagramResource[] = [];
   for (const p of an.doc.processes) {
     const root = an.processResource.get(p);
-    if (root) out.push({ elementId: p.id, name: root.name, uri: root.uri, root: true });
+    const rootLink = p.links.find((l) => an.linkResource.get(l) === root);
+    if (root) out.push({ elementId: p.id, name: root.name, uri: root.uri, root: true, ...links(doc, root.collectionUri, rootLink) });
     for (const a of p.activities) {
       for (const link of a.links) {
         const r = an.linkResource.get(link);
-        if (r) out.push({ elementId: a.id, name: r.name, uri: r.uri, ...(r.collectionUri ? { many: true } : {}) });
+        if (r) out.push({ elementId: a.id, name: r.name, uri: r.uri, ...(r.collectionUri ? { many: true } : {}), ...links(doc, r.collectionUri, link) });
       }
     }
   }
   return out;
+}
+
+function links(doc: AnalyzedBpmn, collectionUri: string | undefined, link: BpmnLink | undefined): Pick<DiagramResource, 'collectionUri' | 'nameRange'> {
+  return { ...(collectionUri ? { collectionUri } : {}), ...(link?.nameSpan ? { nameRange: doc.index.range(link.nameSpan) } : {}) };
 }
 
 function problemsOf(doc: AnalyzedBpmn, diagnostics: readonly CoreDiagnostic[]): DiagramInfo['problems'] {
@@ -104,18 +114,11 @@ function elementAt(ids: ReadonlyArray<{ id: string; element: XmlElement }>, offs
   return best;
 }
 
-function poolsOf(root: XmlElement | undefined): Record<string, string> {
+function poolsOf(ids: ReadonlyArray<{ id: string; element: XmlElement }>): Record<string, string> {
   const out: Record<string, string> = {};
-  const stack = root ? [root] : [];
-  while (stack.length) {
-    const el = stack.pop()!;
-    if (el.local === 'participant') {
-      const id = el.attributes.find((a) => a.name === 'id')?.raw;
-      const ref = el.attributes.find((a) => a.name === 'processRef')?.raw;
-      if (id && ref) out[ref.includes(':') ? ref.slice(ref.indexOf(':') + 1) : ref] = id;
-    }
-    if (el.local === 'BPMNDiagram') continue;
-    for (const c of el.children) stack.push(c);
+  for (const { id, element } of ids) {
+    const ref = element.local === 'participant' ? refId(element, attrValue(element, 'processRef')) : undefined;
+    if (ref) out[ref] = id;
   }
   return out;
 }
