@@ -102,7 +102,7 @@
       const at = r.root ? info.pools[r.elementId] : r.elementId;
       if (!at || !has(at)) continue;
       const html =
-        `<div class="bra-resource${r.root ? ' root' : ''}${r.many ? ' many' : ''}" data-element="${escape(r.elementId)}" data-uri="${escape(r.uri)}" data-name="${escape(r.name)}">` +
+        `<div class="bra-resource${r.root ? ' root' : ''}" data-element="${escape(r.elementId)}" data-uri="${escape(r.uri)}" data-name="${escape(r.name)}">` +
         `<span class="name">${escape(r.name)}</span><code>${escape(r.uri)}</code>` +
         `<span class="actions"><button data-action="openClass" title="Go to the UML class">class</button><button data-action="copyUri" title="Copy the URI">copy</button></span></div>`;
       overlays.add(at, 'bra-resource', { position: r.root ? { top: 4, left: 30 } : { bottom: 4, left: 0 }, html });

@@ -34,6 +34,8 @@ function liveEngines(): LiveEngineUnderTest[] {
 export const ENGINES: readonly EngineUnderTest[] = ['embedded', 'camunda7', 'camunda8', ...liveEngines()];
 /** The engines the Camunda 7 adapter runs against: its stand-in and the live engines. */
 export const CAMUNDA7_ENGINES: readonly EngineUnderTest[] = ENGINES.filter((e) => e === 'camunda7' || isLive(e));
+/** The embedded engine beside the live ones that judge it (no stand-in): where it must behave as Camunda does. */
+export const EMBEDDED_AND_LIVE: readonly EngineUnderTest[] = ENGINES.filter((e) => e === 'embedded' || isLive(e));
 
 export function isLive(engine: EngineUnderTest): engine is LiveEngineUnderTest {
   return engine.endsWith('-live');
@@ -125,6 +127,17 @@ export class FacadeHarness {
       this.live.assertClean();
     }
     ContractChecker.report(this.contract);
+  }
+
+  /** Polls GET `url` until `test` holds for its body (bounded: a timer moves an instance on within `ms`), and returns the body. */
+  async until(url: string, test: (body: any) => boolean, ms = 8000): Promise<any> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const r = await this.req('GET', url);
+      if (test(r.body)) return r.body;
+      if (Date.now() > end) throw new Error(`timed out after ${ms} ms at ${url}; last: ${JSON.stringify(r.body._process)}`);
+      await new Promise((res) => setTimeout(res, 25));
+    }
   }
 
   async req(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Http> {

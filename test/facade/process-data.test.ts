@@ -3,19 +3,13 @@ import * as path from 'node:path';
 import { startFacade } from '../../server/src/facade/start';
 import { FIXTURES, tempDir } from '../helpers';
 import { completeExternalTasks, finishedActivities } from '../engines/live';
-import { CAMUNDA7_ENGINES, ENGINES, engineTitle, FacadeHarness, isLive, type EngineUnderTest } from './harness';
+import { CAMUNDA7_ENGINES, EMBEDDED_AND_LIVE, ENGINES, engineTitle, FacadeHarness, isLive, type EngineUnderTest } from './harness';
 
 const PD = path.join(FIXTURES, 'process-data');
 
 /** Polls until `test` holds for the instance's root representation (bounded: timers fire within this). */
-async function until(h: FacadeHarness, key: string, test: (root: any) => boolean, ms = 8000): Promise<any> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const r = await h.req('GET', `/application/${key}`);
-    if (test(r.body)) return r.body;
-    if (Date.now() > end) throw new Error(`timed out; last: ${JSON.stringify(r.body._process)}`);
-    await new Promise((res) => setTimeout(res, 25));
-  }
+function until(h: FacadeHarness, key: string, test: (root: any) => boolean, ms = 8000): Promise<any> {
+  return h.until(`/application/${key}`, test, ms);
 }
 
 /** A harness on one fixture, started and stopped around the suite, whose log lines the tests read. */
@@ -204,7 +198,7 @@ describe(`process data: multi-instance tasks over a collection (${engine === 'em
   });
 });
 
-for (const engine of ['embedded' as const, ...CAMUNDA7_ENGINES.filter(isLive)]) {
+for (const engine of EMBEDDED_AND_LIVE) {
   describe(`process data: camunda:collection from String.split is refused as Camunda 7 refuses it (${engineTitle(engine)})`, () => {
     const h = new FacadeHarness({ bpmnFile: path.join(PD, 'collection-split.bpmn'), engine });
     before(() => h.start());
@@ -363,7 +357,7 @@ describe('process data: a called process whose parallel join follows exclusive m
 });
 
 // Camunda runs the model as BPMN says: the live engines are the judges here, the embedded engine must match them.
-for (const engine of ['embedded' as const, ...CAMUNDA7_ENGINES.filter(isLive)]) {
+for (const engine of EMBEDDED_AND_LIVE) {
   describe(`process data: interrupting escalations cancel what they interrupt (${engineTitle(engine)})`, () => {
     const lines: string[] = [];
     const h = new FacadeHarness({ bpmnFile: path.join(PD, 'interrupting-escalations.bpmn'), engine, log: (l) => lines.push(l) });
@@ -384,7 +378,7 @@ for (const engine of ['embedded' as const, ...CAMUNDA7_ENGINES.filter(isLive)]) 
   });
 }
 
-for (const engine of ['embedded' as const, ...CAMUNDA7_ENGINES.filter(isLive)]) {
+for (const engine of EMBEDDED_AND_LIVE) {
   describe(`process data: a parallel join after an exclusive split waits as on Camunda (${engineTitle(engine)})`, () => {
     const lines: string[] = [];
     const h = new FacadeHarness({ bpmnFile: path.join(PD, 'join-after-choice.bpmn'), engine, log: (l) => lines.push(l) });
