@@ -12,9 +12,20 @@ export interface ServedSource {
   doc: BpmnDocument;
 }
 
+/**
+ * Where a 1-to-N item's variables live (design.md, "Process data"): the innermost scope that outlives its
+ * task. `iteration`: the task is multi-instance, each inner instance is the task's own execution or element
+ * instance. `subprocess`: the task runs in an embedded subprocess (a multi-instance one's inner instance,
+ * or the one instance of a plain one). None: a task on the main path or a sequence-flow loop, whose
+ * variables are process variables sent with the completion.
+ */
+export type ItemScope = { kind: 'iteration' } | { kind: 'subprocess'; subprocessId: string };
+
 export class ServedModel {
   readonly receiveTasks = new Set<string>();
   readonly multiInstance = new Set<string>();
+  /** activity id → where its 1-to-N items' variables live; absent: process variables */
+  readonly itemScopes = new Map<string, ItemScope>();
   /** message ref → message name */
   readonly messageNames = new Map<string, string>();
   /** element id → name */
@@ -31,6 +42,8 @@ export class ServedModel {
         for (const a of p.activities) {
           if (a.kind === 'receiveTask') this.receiveTasks.add(a.id);
           if (a.loop === 'multiInstance' || a.loop === 'multiInstanceSequential') this.multiInstance.add(a.id);
+          if (this.multiInstance.has(a.id)) this.itemScopes.set(a.id, { kind: 'iteration' });
+          else if (a.parent) this.itemScopes.set(a.id, { kind: 'subprocess', subprocessId: a.parent.id });
           if (!this.docOf.has(a.id)) this.docOf.set(a.id, s.doc);
         }
         for (const t of p.messageTriggers) if (t.messageRef) this.messageNames.set(t.messageRef, t.messageName);

@@ -1,26 +1,29 @@
 /**
  * A STAND-IN for Camunda 8's orchestration cluster REST API (v2), for the adapter's tests: no Zeebe
  * cluster can run on these machines. It serves the subset of /v2 the adapter calls over a real HTTP
- * server and runs the processes on bpmn-engine (the embedded engine). Its answers are judged by the
+ * server and runs the processes on a token machine of its own (../standins/tokens.ts) that follows
+ * Camunda 8's documented variable scopes, not on the product's engine. Its answers are judged by the
  * official client itself: the tests run the client with CAMUNDA_SDK_VALIDATION=strict, so a request or
  * answer outside the client's schemas fails the call (and so the test).
  *
- * It imitates the two behaviours the adapter must cope with:
- * - eventual consistency: with `lagMs`, searches show an instance as it was before the last command
- *   until that much time has passed (commands themselves act at once, as on Zeebe);
- * - no rollback: a completion the process cannot take is accepted (204) and the instance gets an
- *   incident at the element, as Zeebe does.
+ * It imitates what the adapter must cope with:
+ * - variable scopes (docs, "Variables"): every element instance is a scope; `local: true` writes stay in
+ *   that scope and vanish with it; a completion's variables propagate to the nearest scope that has the
+ *   name, else to the process instance; a condition reads its gateway's scopes;
+ * - eventual consistency: with `lagMs`, searches show the state as it was before the last command until
+ *   that much time has passed (commands themselves act at once, as on Zeebe);
+ * - no rollback: a completion the process cannot take is accepted (204) and the instance gets an incident
+ *   at the element (EXTRACT_VALUE_ERROR for a condition that is not a boolean, e.g. a missing variable).
  *
- * What it does not prove: Zeebe's own behaviour (variable propagation across scopes, FEEL on the
- * broker, message TTLs, the real lag of the exporter), nor the REST API's error texts beyond the
- * problem `title`/`status` the client reads.
+ * What it does not prove: the broker's own FEEL (feelin here), message TTLs and buffering, job workers
+ * (service tasks pass through), the real lag of the exporter, error texts beyond the problem
+ * `title`/`status` the client reads. It runs the shared suites' Camunda 7 models too: see tokens.ts for
+ * the two leniencies that takes.
  */
-import * as fs from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { EmbeddedEngine } from '../../../server/src/facade/embedded/embeddedEngine';
-import { EngineError, type InstanceSnapshot } from '../../../server/src/facade/ports';
 import { loadApi } from '../../../server/src/facade/start';
-import { tempDir } from '../../helpers';
+import { readModel } from '../standins/model';
+import { TokenMachine, type ElementInstance, type ProcessInstance, type TokenView } from '../standins/tokens';
 
 export interface Camunda8StandInOptions {
   bpmnFile: string | string[];
@@ -48,12 +51,19 @@ const DEFINITION_KEY = '2251799813685001';
 /** what the search shows of a value before it says isTruncated (Zeebe's default is 8 KB) */
 const TRUNCATE_AT = 8191;
 
-interface Terminated {
-  key: string;
-  businessKey: string;
-  startDate: string;
-  endDate: string;
-  variables: Record<string, unknown>;
+type Filter = Record<string, any>;
+
+/** A filter value: equal to `v`, or in `$in`, or unset. */
+function matches(filter: unknown, v: unknown): boolean {
+  if (filter === undefined) return true;
+  if (filter && typeof filter === 'object') {
+    const f = filter as { $in?: unknown[]; $eq?: unknown; $neq?: unknown; $exists?: boolean };
+    if (f.$in) return f.$in.includes(v);
+    if ('$eq' in f) return f.$eq === v;
+    if ('$neq' in f) return f.$neq !== v;
+    if (f.$exists !== undefined) return f.$exists === (v !== undefined);
+  }
+  return filter === v;
 }
 
 export class Camunda8StandIn {
@@ -67,18 +77,15 @@ export class Camunda8StandIn {
   /** answer searches without their `page` (outside the client's schemas), to show that the client judges answers */
   breakAnswers = false;
   lagMs: number;
+  machine!: TokenMachine;
   private deployed: boolean;
-  private engine!: EmbeddedEngine;
   private processId = '';
-  private dataDir = '';
   private next = 2251799813686000n;
-  private readonly keys = new Map<string, string>();
-  private readonly byKey = new Map<string, { businessKey: string; what: string }>();
-  private readonly startMessages = new Map<string, string>();
-  private readonly messageIds = new Map<string, string>();
-  private readonly terminated: Terminated[] = [];
-  private readonly incidents = new Map<string, { elementId: string; message: string; task: string }>();
-  private readonly stale = new Map<string, { snap: InstanceSnapshot | undefined; until: number }>();
+  /** what searches see until `until` (the state before the last command), when lagMs > 0 */
+  private stale: { view: TokenView; until: number } | undefined;
+  /** variable key → its scope and name */
+  private readonly variableKeys = new Map<string, { scopeKey: string; name: string; processInstanceKey: string }>();
+  private readonly keyOfVariable = new Map<string, string>();
 
   constructor(private readonly o: Camunda8StandInOptions) {
     this.failWith = o.failWith;
@@ -89,18 +96,7 @@ export class Camunda8StandIn {
   async start(port = 0): Promise<this> {
     const { api, projects } = loadApi(this.o.bpmnFile, this.o.model);
     this.processId = api.process.id;
-    for (const p of projects) {
-      for (const pr of p.doc.processes) {
-        for (const t of pr.messageTriggers) {
-          if (!t.messageRef) continue;
-          this.messageIds.set(t.messageName, t.messageRef);
-          if (t.kind === 'startEvent') this.startMessages.set(t.messageName, t.messageRef);
-        }
-      }
-    }
-    this.dataDir = tempDir('bra-c8-standin-');
-    this.engine = new EmbeddedEngine({ sources: projects.map((p) => ({ file: p.bpmnFile, text: p.text, doc: p.doc })), processId: api.process.id, dataDir: this.dataDir });
-    await this.engine.init();
+    this.machine = new TokenMachine(await readModel(projects.map((p) => p.bpmnFile)), 'zeebe', () => String(this.next++));
     this.app = Fastify({ routerOptions: { maxParamLength: 1024 } });
     this.app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     this.app.addHook('onRequest', async (req, reply) => {
@@ -128,302 +124,245 @@ export class Camunda8StandIn {
 
   async stop(): Promise<void> {
     await this.app?.close();
-    await this.engine?.close();
-    fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
 
-  /** The instance as a search sees it now (lagging behind commands by lagMs). */
-  async visible(businessKey: string): Promise<InstanceSnapshot | undefined> {
-    const s = this.stale.get(businessKey);
-    if (s && Date.now() < s.until) return s.snap;
-    this.stale.delete(businessKey);
-    return this.engine.get(businessKey);
+  /** The state as a search sees it now (lagging behind commands by lagMs). */
+  view(): TokenView {
+    if (this.stale && Date.now() < this.stale.until) return this.stale.view;
+    this.stale = undefined;
+    return this.machine;
   }
 
-  private async command<T>(businessKey: string, fn: () => Promise<T>): Promise<T> {
-    if (this.lagMs > 0 && !this.stale.has(businessKey)) this.stale.set(businessKey, { snap: await this.engine.get(businessKey), until: 0 });
+  /** The root instance of a business key that a search would find (the newest not cancelled). */
+  rootOf(businessKey: string, view: TokenView = this.machine): ProcessInstance | undefined {
+    return view.instances().filter((i) => !i.parentKey && i.state !== 'TERMINATED' && view.processVariables(i.key).businessKey === businessKey).pop();
+  }
+
+  private command<T>(fn: () => T): T {
+    if (this.lagMs > 0 && !this.stale) this.stale = { view: this.machine.frozen(), until: Number.MAX_SAFE_INTEGER };
     try {
-      return await fn();
+      return this.machine.command(fn);
     } finally {
-      const s = this.stale.get(businessKey);
-      if (s) s.until = Date.now() + this.lagMs;
+      if (this.stale) this.stale.until = Date.now() + this.lagMs;
     }
-  }
-
-  private keyOf(what: string, businessKey: string): string {
-    const id = `${businessKey}\u0000${what}`;
-    let k = this.keys.get(id);
-    if (!k) {
-      k = String(this.next++);
-      this.keys.set(id, k);
-      this.byKey.set(k, { businessKey, what });
-    }
-    return k;
-  }
-
-  private instanceKey(businessKey: string): string {
-    return this.keyOf('instance', businessKey);
-  }
-
-  private owner(key: string, kind: string): { businessKey: string; what: string } {
-    const o = this.byKey.get(key);
-    if (!o || !o.what.startsWith(kind)) throw new Problem(404, 'NOT_FOUND', `Expected to find a ${kind} with key '${key}', but none was found`);
-    return o;
   }
 
   private routes(): void {
-    const app = this.app;
-    const v2 = '/v2';
-    app.post(`${v2}/deployments`, async (req) => {
+    this.definitionRoutes();
+    this.instanceRoutes();
+    this.taskRoutes();
+    this.variableRoutes();
+    this.messageRoutes();
+  }
+
+  private definitionRoutes(): void {
+    this.app.post('/v2/deployments', async (req) => {
       const form = await new Response(req.body as Buffer, { headers: { 'content-type': req.headers['content-type']! } }).formData();
       const files = form.getAll('resources').map((f) => (typeof f === 'string' ? f : f.name));
       this.deployments.push(files);
       this.deployed = true;
       return { deploymentKey: String(this.next++), tenantId: TENANT, deployments: [{ processDefinition: { processDefinitionId: this.processId, processDefinitionVersion: 1, resourceName: files[0] ?? 'x.bpmn', tenantId: TENANT, processDefinitionKey: DEFINITION_KEY } }] };
     });
-    app.post(`${v2}/process-definitions/search`, async () => {
+    this.app.post('/v2/process-definitions/search', async () => {
       const items = this.deployed ? [{ processDefinitionId: this.processId, name: this.processId, version: 1, resourceName: `${this.processId}.bpmn`, tenantId: TENANT, processDefinitionKey: DEFINITION_KEY }] : [];
-      return { items, page: { totalItems: items.length } };
-    });
-    app.post(`${v2}/process-instances`, async (req) => {
-      const body = req.body as { processDefinitionId: string; variables?: Record<string, unknown> };
-      if (!this.deployed || body.processDefinitionId !== this.processId) throw new Problem(404, 'NOT_FOUND', `Expected to find process definition with process ID '${body.processDefinitionId}', but none found`);
-      const businessKey = String(body.variables?.businessKey ?? `generated-${this.next}`);
-      await this.command(businessKey, () => this.engine.start({ processId: this.processId, businessKey, data: {}, variables: body.variables ?? {} })).catch((e) => {
-        throw zeebeFailure(e);
-      });
-      return { processDefinitionId: this.processId, processDefinitionVersion: 1, tenantId: TENANT, variables: {}, processDefinitionKey: DEFINITION_KEY, processInstanceKey: this.instanceKey(businessKey) };
-    });
-    app.post(`${v2}/process-instances/search`, async (req) => {
-      const body = req.body as { filter?: Record<string, any>; page?: { from?: number; limit?: number } };
-      const f = body.filter ?? {};
-      let all = await this.allInstances();
-      if (f.processDefinitionId && f.processDefinitionId !== this.processId) all = [];
-      if (f.state?.$neq) all = all.filter((i) => i.state !== f.state.$neq);
-      for (const v of f.variables ?? []) all = all.filter((i) => JSON.stringify(i.variables[v.name]) === v.value);
-      const from = body.page?.from ?? 0;
-      const items = all.slice(from, from + (body.page?.limit ?? 100)).map(({ variables: _v, ...i }) => i);
-      return { items, page: { totalItems: all.length } };
-    });
-    app.get(`${v2}/process-instances/:key`, async (req) => {
-      const key = (req.params as { key: string }).key;
-      const found = (await this.allInstances()).find((i) => i.processInstanceKey === key);
-      if (!found) throw new Problem(404, 'NOT_FOUND', `Process instance with key '${key}' not found`);
-      const { variables: _v, ...i } = found;
-      return i;
-    });
-    app.post(`${v2}/process-instances/:key/cancellation`, async (req, reply) => {
-      const { businessKey } = this.owner((req.params as { key: string }).key, 'instance');
-      const snap = await this.engine.get(businessKey);
-      if (!snap || snap.state !== 'active') throw new Problem(404, 'NOT_FOUND', `Expected to cancel a process instance with key '${(req.params as { key: string }).key}', but no such process was found`);
-      await this.command(businessKey, async () => {
-        this.terminated.push({ key: this.instanceKey(businessKey), businessKey, startDate: snap.startedAt, endDate: new Date().toISOString(), variables: snap.variables });
-        // A new start with the same business key is a new instance with a new key.
-        const id = `${businessKey}\u0000instance`;
-        this.keys.delete(id);
-        this.incidents.delete(businessKey);
-        await this.engine.delete(businessKey);
-      });
-      return reply.code(204).send();
-    });
-    app.post(`${v2}/user-tasks/search`, async (req) => {
-      const f = (req.body as { filter?: Record<string, any> }).filter ?? {};
-      const bk = (f.processInstanceVariables as { name: string; value: string }[] | undefined)?.find((v) => v.name === 'businessKey');
-      const businessKey = bk ? (JSON.parse(bk.value) as string) : undefined;
-      const snap = businessKey !== undefined ? await this.visible(businessKey) : undefined;
-      const hidden = businessKey !== undefined ? this.incidents.get(businessKey)?.task : undefined;
-      // The other process-instance variable conditions (values as JSON, compared as the search does: equal).
-      const others = ((f.processInstanceVariables ?? []) as { name: string; value: string }[]).filter((v) => v.name !== 'businessKey');
-      const matches = !!snap && others.every((c) => JSON.stringify(snap.variables[c.name]) === JSON.stringify(JSON.parse(c.value)));
-      const items = !snap || snap.state !== 'active' || !matches ? [] : snap.waiting.filter((w) => w.kind === 'task' && w.executionId !== hidden).map((w) => this.taskResult(snap, w.executionId, w.scopeId, w.activityId));
-      return { items, page: { totalItems: items.length } };
-    });
-    app.post(`${v2}/user-tasks/:key/completion`, async (req, reply) => {
-      const key = (req.params as { key: string }).key;
-      const { businessKey, what } = this.owner(key, 'task');
-      const executionId = what.slice('task:'.length);
-      const body = (req.body ?? {}) as { variables?: Record<string, unknown> };
-      const gone = new Problem(404, 'NOT_FOUND', `Command 'COMPLETE' rejected with code 'NOT_FOUND': Expected to complete user task with key '${key}', but no such user task was found`);
-      const snap = await this.engine.get(businessKey);
-      if (!snap || snap.state !== 'active' || this.incidents.get(businessKey)?.task === executionId || !snap.waiting.some((w) => w.executionId === executionId)) throw gone;
-      await this.command(businessKey, async () => {
-        try {
-          await this.engine.update(businessKey, (now) => {
-            if (!now.waiting.some((w) => w.executionId === executionId)) throw gone;
-            return { data: {}, complete: { executionId }, variables: { values: body.variables ?? {}, scope: 'process', executionId } };
-          });
-        } catch (e) {
-          if (e === gone) throw gone;
-          // Zeebe does not roll back: the task is done, the token waits at the element with an incident.
-          if (!(e instanceof EngineError && e.kind === 'rejected')) throw zeebeFailure(e);
-          // The completion's variables are set all the same.
-          await this.engine.update(businessKey, () => ({ data: {}, variables: { values: body.variables ?? {}, scope: 'process' } }));
-          this.incidents.set(businessKey, { elementId: e.element?.id ?? '', message: e.message, task: executionId });
-        }
-      });
-      return reply.code(204).send();
-    });
-    app.put(`${v2}/element-instances/:key/variables`, async (req, reply) => {
-      const key = (req.params as { key: string }).key;
-      const o = this.byKey.get(key);
-      if (!o) throw new Problem(404, 'NOT_FOUND', `Expected to update variables for element with key '${key}', but no such element was found`);
-      const body = req.body as { variables: Record<string, unknown>; local?: boolean };
-      await this.command(o.businessKey, () =>
-        this.engine.update(o.businessKey, (snap) => {
-          if (o.what === 'instance') return { data: {}, variables: { values: body.variables, scope: 'process' } };
-          const scope = o.what.slice(o.what.indexOf(':') + 1);
-          const w = snap.waiting.find((x) => x.scopeId === scope || x.executionId === scope);
-          if (!w) throw new Problem(404, 'NOT_FOUND', `Expected to update variables for element with key '${key}', but no such element was found`);
-          return { data: {}, variables: { values: body.variables, scope: body.local ? 'local' : 'process', executionId: w.executionId } };
-        }),
-      );
-      return reply.code(204).send();
-    });
-    app.post(`${v2}/variables/search`, async (req) => {
-      const body = req.body as { filter?: Record<string, any>; page?: { limit?: number } };
-      const f = body.filter ?? {};
-      const keys: string[] = typeof f.processInstanceKey === 'string' ? [f.processInstanceKey] : (f.processInstanceKey?.$in ?? []);
-      const names: string[] | undefined = typeof f.name === 'string' ? [f.name] : f.name?.$in;
-      const items: unknown[] = [];
-      for (const k of keys) {
-        const inst = (await this.allInstances()).find((i) => i.processInstanceKey === k);
-        if (!inst || (f.scopeKey && f.scopeKey !== k)) continue;
-        for (const [name, value] of Object.entries(inst.variables)) {
-          if (names && !names.includes(name)) continue;
-          const json = JSON.stringify(value ?? null);
-          const truncated = json.length > TRUNCATE_AT;
-          items.push({ name, value: truncated ? json.slice(0, TRUNCATE_AT) : json, isTruncated: truncated, tenantId: TENANT, variableKey: this.keyOf(`variable:${name}`, inst.businessKey), scopeKey: k, processInstanceKey: k });
-        }
-      }
-      return { items, page: { totalItems: items.length } };
-    });
-    app.get(`${v2}/variables/:key`, async (req) => {
-      const key = (req.params as { key: string }).key;
-      const { businessKey, what } = this.owner(key, 'variable');
-      const name = what.slice('variable:'.length);
-      const snap = await this.visible(businessKey);
-      if (!snap || !(name in snap.variables)) throw new Problem(404, 'NOT_FOUND', `Variable with key '${key}' not found`);
-      const pk = this.instanceKey(businessKey);
-      return { name, value: JSON.stringify(snap.variables[name] ?? null), tenantId: TENANT, variableKey: key, scopeKey: pk, processInstanceKey: pk };
-    });
-    app.post(`${v2}/messages/correlation`, async (req) => {
-      const body = req.body as { name: string; correlationKey?: string; variables?: Record<string, unknown> };
-      const key = body.correlationKey ?? '';
-      const none = new Problem(404, 'NOT_FOUND', `Command 'CORRELATE' rejected with code 'NOT_FOUND': Expected to find subscription for message with name '${body.name}' and correlation key '${key}', but none was found.`);
-      const startMessage = this.startMessages.get(body.name);
-      const snap = await this.engine.get(key);
-      if (startMessage && !(snap && snap.state === 'active')) {
-        const businessKey = String(body.variables?.businessKey ?? key);
-        await this.command(businessKey, () => this.engine.start({ processId: this.processId, businessKey, data: {}, variables: body.variables ?? {}, startMessage: { messageId: startMessage } })).catch((e) => {
-          throw zeebeFailure(e);
-        });
-        return { tenantId: TENANT, messageKey: String(this.next++), processInstanceKey: this.instanceKey(businessKey) };
-      }
-      if (!snap || snap.state !== 'active') throw none;
-      const w = snap.waiting.find((x) => x.kind !== 'task' && x.messageName === body.name);
-      if (!w) throw none;
-      await this.command(key, () =>
-        this.engine.update(key, () => {
-          const variables = { values: body.variables ?? {}, scope: 'process' as const, executionId: w.executionId };
-          return w.kind === 'receiveTask' ? { data: {}, complete: { executionId: w.executionId }, variables } : { data: {}, messageId: this.messageIds.get(body.name) ?? body.name, variables };
-        }),
-      ).catch((e) => {
-        if (e instanceof EngineError && e.kind === 'rejected') {
-          this.incidents.set(key, { elementId: e.element?.id ?? '', message: e.message, task: '' });
-          return;
-        }
-        throw zeebeFailure(e);
-      });
-      return { tenantId: TENANT, messageKey: String(this.next++), processInstanceKey: this.instanceKey(key) };
-    });
-    app.post(`${v2}/message-subscriptions/search`, async (req) => {
-      const f = (req.body as { filter?: Record<string, any> }).filter ?? {};
-      const key = typeof f.correlationKey === 'string' ? f.correlationKey : undefined;
-      const snap = key !== undefined ? await this.visible(key) : undefined;
-      const items = !snap || snap.state !== 'active'
-        ? []
-        : snap.waiting
-            .filter((w) => w.kind !== 'task')
-            .map((w) => ({
-              messageSubscriptionKey: this.keyOf(`subscription:${w.executionId}`, snap.businessKey),
-              processDefinitionId: this.processId,
-              processDefinitionKey: DEFINITION_KEY,
-              processInstanceKey: this.instanceKey(snap.businessKey),
-              elementId: w.activityId,
-              elementInstanceKey: this.keyOf(`scope:${w.executionId}`, snap.businessKey),
-              messageSubscriptionState: 'CREATED',
-              lastUpdatedDate: snap.startedAt,
-              messageName: w.messageName,
-              correlationKey: snap.businessKey,
-              tenantId: TENANT,
-            }));
-      return { items, page: { totalItems: items.length } };
-    });
-    app.post(`${v2}/incidents/search`, async (req) => {
-      const f = (req.body as { filter?: Record<string, any> }).filter ?? {};
-      const owner = typeof f.processInstanceKey === 'string' ? this.byKey.get(f.processInstanceKey) : undefined;
-      const i = owner ? this.incidents.get(owner.businessKey) : undefined;
-      const items = i
-        ? [{ processDefinitionId: this.processId, errorType: 'CONDITION_ERROR', errorMessage: i.message, elementId: i.elementId, creationTime: new Date().toISOString(), state: 'ACTIVE', tenantId: TENANT, incidentKey: this.keyOf('incident', owner!.businessKey), processDefinitionKey: DEFINITION_KEY, processInstanceKey: f.processInstanceKey, elementInstanceKey: this.keyOf(`scope:${i.elementId}`, owner!.businessKey) }]
-        : [];
       return { items, page: { totalItems: items.length } };
     });
   }
 
-  private taskResult(snap: InstanceSnapshot, executionId: string, scopeId: string, elementId: string) {
+  private instanceRoutes(): void {
+    const app = this.app;
+    app.post('/v2/process-instances', async (req) => {
+      const body = req.body as { processDefinitionId: string; variables?: Record<string, unknown> };
+      if (!this.deployed || body.processDefinitionId !== this.processId) throw new Problem(404, 'NOT_FOUND', `Expected to find process definition with process ID '${body.processDefinitionId}', but none found`);
+      const inst = this.command(() => this.machine.start(this.processId, body.variables ?? {}));
+      return { processDefinitionId: this.processId, processDefinitionVersion: 1, tenantId: TENANT, variables: {}, processDefinitionKey: DEFINITION_KEY, processInstanceKey: inst.key };
+    });
+    app.post('/v2/process-instances/search', async (req) => {
+      const body = req.body as { filter?: Filter; page?: { from?: number; limit?: number } };
+      const f = body.filter ?? {};
+      const view = this.view();
+      const all = view
+        .instances()
+        .filter((i) => matches(f.processDefinitionId, i.processId) && matches(f.state, i.state) && matches(f.parentProcessInstanceKey, i.parentKey))
+        .filter((i) => ((f.variables ?? []) as { name: string; value: string }[]).every((v) => JSON.stringify(view.processVariables(i.key)[v.name]) === v.value));
+      const from = body.page?.from ?? 0;
+      const items = all.slice(from, from + (body.page?.limit ?? 100)).map((i) => this.instanceResult(view, i));
+      return { items, page: { totalItems: all.length } };
+    });
+    app.get('/v2/process-instances/:key', async (req) => {
+      const key = (req.params as { key: string }).key;
+      const view = this.view();
+      const i = view.instance(key);
+      if (!i) throw new Problem(404, 'NOT_FOUND', `Process instance with key '${key}' not found`);
+      return this.instanceResult(view, i);
+    });
+    app.post('/v2/process-instances/:key/cancellation', async (req, reply) => {
+      const key = (req.params as { key: string }).key;
+      if (this.machine.instance(key)?.state !== 'ACTIVE') throw new Problem(404, 'NOT_FOUND', `Expected to cancel a process instance with key '${key}', but no such process was found`);
+      this.command(() => this.machine.cancel(key));
+      return reply.code(204).send();
+    });
+    app.post('/v2/element-instances/search', async (req) => {
+      const f = ((req.body as { filter?: Filter }).filter ?? {}) as Filter;
+      const view = this.view();
+      const items = view
+        .elements()
+        .filter((e) => matches(f.processInstanceKey, e.processInstanceKey) && matches(f.elementId, e.elementId) && matches(f.type, e.type) && matches(f.elementInstanceKey, e.key) && matches(f.elementInstanceScopeKey, e.parentKey ?? e.processInstanceKey) && (f.state === undefined || matches(f.state, 'ACTIVE')))
+        .map((e) => ({ processDefinitionId: this.processId, startDate: e.startDate, elementId: e.elementId, elementName: e.elementId, type: e.type, state: 'ACTIVE', hasIncident: !!e.incident, tenantId: TENANT, elementInstanceKey: e.key, processInstanceKey: e.processInstanceKey, processDefinitionKey: DEFINITION_KEY }));
+      return { items, page: { totalItems: items.length } };
+    });
+    app.post('/v2/incidents/search', async (req) => {
+      const f = ((req.body as { filter?: Filter }).filter ?? {}) as Filter;
+      const items = this.view()
+        .elements()
+        .filter((e) => e.incident && matches(f.processInstanceKey, e.processInstanceKey))
+        .map((e) => ({ processDefinitionId: this.processId, errorType: e.incident!.errorType, errorMessage: e.incident!.message, elementId: e.elementId, creationTime: e.startDate, state: 'ACTIVE', tenantId: TENANT, incidentKey: `${e.key}1`, processDefinitionKey: DEFINITION_KEY, processInstanceKey: e.processInstanceKey, elementInstanceKey: e.key }));
+      return { items, page: { totalItems: items.length } };
+    });
+  }
+
+  private taskRoutes(): void {
+    this.app.post('/v2/user-tasks/search', async (req) => {
+      const f = ((req.body as { filter?: Filter }).filter ?? {}) as Filter;
+      const view = this.view();
+      const conditions = (f.processInstanceVariables ?? []) as { name: string; value: string }[];
+      const items = view
+        .elements()
+        .filter((e) => e.userTaskKey && conditions.every((c) => JSON.stringify(view.processVariables(e.processInstanceKey)[c.name]) === JSON.stringify(JSON.parse(c.value))))
+        .map((e) => this.taskResult(e, view.instance(e.processInstanceKey)?.processId ?? this.processId));
+      return { items, page: { totalItems: items.length } };
+    });
+    this.app.post('/v2/user-tasks/:key/completion', async (req, reply) => {
+      const key = (req.params as { key: string }).key;
+      const task = this.machine.elements().find((e) => e.userTaskKey === key);
+      if (!task) throw new Problem(404, 'NOT_FOUND', `Command 'COMPLETE' rejected with code 'NOT_FOUND': Expected to complete user task with key '${key}', but no such user task was found`);
+      // No rollback: what the process cannot take becomes an incident; the completion stands (204).
+      this.command(() => this.machine.complete(task.key, (req.body as { variables?: Record<string, unknown> } | undefined)?.variables ?? {}));
+      return reply.code(204).send();
+    });
+  }
+
+  private variableRoutes(): void {
+    this.app.put('/v2/element-instances/:key/variables', async (req, reply) => {
+      const key = (req.params as { key: string }).key;
+      const body = req.body as { variables: Record<string, unknown>; local?: boolean };
+      if (!this.machine.element(key)) throw new Problem(404, 'NOT_FOUND', `Expected to update variables for element with key '${key}', but no such element was found`);
+      this.command(() => this.machine.setVariables(key, body.variables, !!body.local));
+      return reply.code(204).send();
+    });
+    this.app.post('/v2/variables/search', async (req) => {
+      const body = req.body as { filter?: Filter };
+      const f = body.filter ?? {};
+      const view = this.view();
+      const items: unknown[] = [];
+      for (const inst of view.instances()) {
+        if (!matches(f.processInstanceKey, inst.key)) continue;
+        const scopes: Array<[string, Record<string, unknown>]> = inst.state === 'ACTIVE' ? view.elements().filter((e) => e.processInstanceKey === inst.key && e.scope).map((e) => [e.key, e.vars]) : [[inst.key, view.processVariables(inst.key)]];
+        for (const [scopeKey, vars] of scopes) {
+          if (!matches(f.scopeKey, scopeKey)) continue;
+          for (const [name, value] of Object.entries(vars)) {
+            if (!matches(f.name, name)) continue;
+            const json = JSON.stringify(value ?? null);
+            const truncated = json.length > TRUNCATE_AT;
+            items.push({ name, value: truncated ? json.slice(0, TRUNCATE_AT) : json, isTruncated: truncated, tenantId: TENANT, variableKey: this.variableKey(scopeKey, name, inst.key), scopeKey, processInstanceKey: inst.key });
+          }
+        }
+      }
+      return { items, page: { totalItems: items.length } };
+    });
+    this.app.get('/v2/variables/:key', async (req) => {
+      const key = (req.params as { key: string }).key;
+      const v = this.variableKeys.get(key);
+      const view = this.view();
+      const scope = v && (view.element(v.scopeKey)?.vars ?? (v.scopeKey === v.processInstanceKey ? view.processVariables(v.scopeKey) : undefined));
+      if (!v || !scope || !(v.name in scope)) throw new Problem(404, 'NOT_FOUND', `Variable with key '${key}' not found`);
+      return { name: v.name, value: JSON.stringify(scope[v.name] ?? null), tenantId: TENANT, variableKey: key, scopeKey: v.scopeKey, processInstanceKey: v.processInstanceKey };
+    });
+  }
+
+  private messageRoutes(): void {
+    this.app.post('/v2/messages/correlation', async (req) => {
+      const body = req.body as { name: string; correlationKey?: string; variables?: Record<string, unknown> };
+      const key = body.correlationKey ?? '';
+      const waiting = this.machine.elements().find((e) => e.subscription?.messageName === body.name && e.subscription.correlationKey === key);
+      if (waiting) {
+        this.command(() => this.machine.complete(waiting.key, body.variables ?? {}));
+        return { tenantId: TENANT, messageKey: String(this.next++), processInstanceKey: waiting.processInstanceKey };
+      }
+      const started = this.machine.model.startedBy.get(body.name);
+      if (started && !(this.rootOf(key)?.state === 'ACTIVE')) {
+        const inst = this.command(() => this.machine.start(started, body.variables ?? {}, { message: body.name }));
+        return { tenantId: TENANT, messageKey: String(this.next++), processInstanceKey: inst.key };
+      }
+      throw new Problem(404, 'NOT_FOUND', `Command 'CORRELATE' rejected with code 'NOT_FOUND': Expected to find subscription for message with name '${body.name}' and correlation key '${key}', but none was found.`);
+    });
+    this.app.post('/v2/message-subscriptions/search', async (req) => {
+      const f = ((req.body as { filter?: Filter }).filter ?? {}) as Filter;
+      const items = this.view()
+        .elements()
+        .filter((e) => e.subscription && matches(f.correlationKey, e.subscription.correlationKey))
+        .map((e) => ({
+          messageSubscriptionKey: `${e.key}2`,
+          processDefinitionId: this.processId,
+          processDefinitionKey: DEFINITION_KEY,
+          processInstanceKey: e.processInstanceKey,
+          elementId: e.elementId,
+          elementInstanceKey: e.key,
+          messageSubscriptionState: 'CREATED',
+          lastUpdatedDate: e.startDate,
+          messageName: e.subscription!.messageName,
+          correlationKey: e.subscription!.correlationKey,
+          tenantId: TENANT,
+        }));
+      return { items, page: { totalItems: items.length } };
+    });
+  }
+
+  private variableKey(scopeKey: string, name: string, processInstanceKey: string): string {
+    const id = `${scopeKey}\u0000${name}`;
+    let key = this.keyOfVariable.get(id);
+    if (!key) {
+      key = String(this.next++);
+      this.keyOfVariable.set(id, key);
+      this.variableKeys.set(key, { scopeKey, name, processInstanceKey });
+    }
+    return key;
+  }
+
+  private instanceResult(view: TokenView, i: ProcessInstance) {
     return {
-      name: elementId,
+      processDefinitionId: i.processId,
+      processDefinitionName: i.processId,
+      processDefinitionVersion: 1,
+      startDate: i.startDate,
+      ...(i.endDate ? { endDate: i.endDate } : {}),
+      state: i.state,
+      hasIncident: view.elements().some((e) => e.processInstanceKey === i.key && e.incident),
+      tenantId: TENANT,
+      processInstanceKey: i.key,
+      processDefinitionKey: DEFINITION_KEY,
+      ...(i.parentKey ? { parentProcessInstanceKey: i.parentKey, parentElementInstanceKey: i.callKey } : {}),
+    };
+  }
+
+  private taskResult(e: ElementInstance, processId: string) {
+    return {
+      name: e.elementId,
       state: 'CREATED',
-      elementId,
+      elementId: e.elementId,
       candidateGroups: [],
       candidateUsers: [],
-      processDefinitionId: this.processId,
-      creationDate: snap.startedAt,
+      processDefinitionId: processId,
+      creationDate: e.startDate,
       tenantId: TENANT,
       processDefinitionVersion: 1,
       customHeaders: {},
       priority: 50,
-      userTaskKey: this.keyOf(`task:${executionId}`, snap.businessKey),
-      elementInstanceKey: this.keyOf(`scope:${scopeId}`, snap.businessKey),
-      processName: this.processId,
+      userTaskKey: e.userTaskKey!,
+      elementInstanceKey: e.key,
+      processName: processId,
       processDefinitionKey: DEFINITION_KEY,
-      processInstanceKey: this.instanceKey(snap.businessKey),
+      processInstanceKey: e.processInstanceKey,
     };
   }
-
-  /** Every root instance as the search sees it: running, completed and cancelled. */
-  private async allInstances() {
-    const { items } = await this.engine.list({ offset: 0, limit: 1_000_000 });
-    const out = [];
-    for (const s of items) {
-      const v = await this.visible(s.businessKey);
-      if (!v) continue;
-      out.push({
-        processDefinitionId: this.processId,
-        processDefinitionName: this.processId,
-        processDefinitionVersion: 1,
-        startDate: v.startedAt,
-        ...(v.state === 'completed' ? { endDate: v.endedAt ?? v.startedAt } : {}),
-        state: v.state === 'completed' ? ('COMPLETED' as const) : ('ACTIVE' as const),
-        hasIncident: this.incidents.has(s.businessKey),
-        tenantId: TENANT,
-        processInstanceKey: this.instanceKey(s.businessKey),
-        processDefinitionKey: DEFINITION_KEY,
-        businessKey: s.businessKey,
-        variables: v.variables,
-      });
-    }
-    for (const t of this.terminated) {
-      out.push({ processDefinitionId: this.processId, processDefinitionName: this.processId, processDefinitionVersion: 1, startDate: t.startDate, endDate: t.endDate, state: 'TERMINATED' as const, hasIncident: false, tenantId: TENANT, processInstanceKey: t.key, processDefinitionKey: DEFINITION_KEY, businessKey: t.businessKey, variables: t.variables });
-    }
-    return out.sort((a, b) => (BigInt(a.processInstanceKey) < BigInt(b.processInstanceKey) ? -1 : 1));
-  }
-}
-
-/** What Zeebe answers when a command cannot be taken: a problem with the rejection. */
-function zeebeFailure(e: unknown): Error {
-  if (e instanceof Problem) return e;
-  if (e instanceof EngineError && e.kind === 'conflict') return new Problem(409, 'INVALID_STATE', e.message);
-  if (e instanceof EngineError && e.kind === 'rejected') return new Problem(400, 'INVALID_ARGUMENT', e.message);
-  return new Problem(500, 'INTERNAL', (e as Error).message);
 }

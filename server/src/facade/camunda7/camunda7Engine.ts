@@ -262,7 +262,9 @@ export class Camunda7Engine implements ProcessEngineAdapter {
     const task = target ? read.tasks.get(target) : undefined;
     const sub = target && !task ? read.subscriptions.find((s) => s.executionId === target) : undefined;
     if (req.complete && !task && !sub) throw new EngineError('the activity is no longer active', 'conflict');
-    const local = v?.scope === 'local' && task && task.executionId !== task.processInstanceId;
+    // Only an item with a scope that outlives its task (a multi-instance iteration, a subprocess instance)
+    // gets local variables; one on the main path or a sequence-flow loop sends them with the completion.
+    const local = v?.scope === 'local' && task && this.served.itemScopes.has(task.taskDefinitionKey) && task.executionId !== task.processInstanceId;
     if (local) await this.client.post(`/execution/${encodeURIComponent(task.executionId)}/localVariables`, { modifications: values });
     const processValues = local ? {} : values;
     try {

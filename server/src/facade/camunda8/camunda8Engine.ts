@@ -212,20 +212,40 @@ export class Camunda8Engine implements ProcessEngineAdapter {
     const task = target ? read.tasks.get(target) : undefined;
     const sub = target && !task ? read.subscriptions.find((s) => s.elementInstanceKey === target) : undefined;
     if (req.complete && !task && !sub) throw new EngineError('the activity is no longer active', 'conflict');
-    const local = v?.scope === 'local' && task?.elementInstanceKey !== undefined;
-    const processValues = local ? {} : values;
+    const scopeKey = v?.scope === 'local' && task ? await this.itemScopeKey(task) : undefined;
+    const processValues = scopeKey ? {} : values;
     const elementId = task?.elementId ?? sub?.elementId;
     if (req.complete && elementId) await this.refuseIfStuck(read, elementId, values);
-    if (local) await this.writes.createElementInstanceVariables({ elementInstanceKey: task!.elementInstanceKey!, variables: values, local: true });
+    if (scopeKey) await this.writes.createElementInstanceVariables({ elementInstanceKey: scopeKey, variables: values, local: true });
     if (req.complete && sub) return this.correlate(read, sub, processValues, store);
     const inRoot = !task || task.processInstanceKey === rootKey;
     if (req.complete && task) {
-      await this.writes.completeUserTask({ userTaskKey: task.userTaskKey, variables: inRoot ? { ...processValues, ...store } : processValues });
-      if (!inRoot) await this.setRoot(rootKey, store);
-      return;
+      if (inRoot) return void (await this.writes.completeUserTask({ userTaskKey: task.userTaskKey, variables: { ...processValues, ...store } }));
+      return this.beforeCalledCompletes(rootKey, store, () => this.writes.completeUserTask({ userTaskKey: task.userTaskKey, variables: processValues }));
     }
     if (!inRoot && Object.keys(processValues).length) await this.writes.createElementInstanceVariables({ elementInstanceKey: task!.processInstanceKey!, variables: processValues });
     await this.setRoot(rootKey, inRoot ? { ...processValues, ...store } : store);
+  }
+
+  /**
+   * The element instance a 1-to-N item's variables belong to (design.md, "Process data"): a multi-instance
+   * task's own inner instance; the enclosing subprocess's instance for a task in a subprocess (a user task
+   * answer does not name its parent: the subprocess's active instances are searched, and where several run
+   * at once, the one the task is a child of); none for a task on the main path or a sequence-flow loop,
+   * whose variables go with the completion and propagate to the process (Camunda 8 docs, "Variables").
+   */
+  private async itemScopeKey(task: UserTask): Promise<string | undefined> {
+    const scope = this.served.itemScopes.get(task.elementId ?? '');
+    if (!scope) return undefined;
+    if (scope.kind === 'iteration') return task.elementInstanceKey;
+    const search = (filter: Record<string, unknown>) => this.call(() => this.reads.searchElementInstances({ filter: { processInstanceKey: task.processInstanceKey, state: 'ACTIVE', ...filter }, page: { limit: PAGE } }, noWait()));
+    const candidates = (await search({ elementId: scope.subprocessId, type: 'SUB_PROCESS' })).items;
+    if (candidates.length <= 1) return candidates[0]?.elementInstanceKey;
+    for (const c of candidates) {
+      const child = await search({ elementInstanceScopeKey: c.elementInstanceKey, elementInstanceKey: task.elementInstanceKey });
+      if (child.items.length) return c.elementInstanceKey;
+    }
+    return undefined;
   }
 
   /** Camunda 8 would accept the completion and raise an incident: refuse it here instead, as Camunda 7 and the embedded engine do. */
@@ -259,8 +279,28 @@ export class Camunda8Engine implements ProcessEngineAdapter {
     const inRoot = sub.processInstanceKey === rootKey;
     const name = sub.messageName ?? '';
     if (sub.elementId) await this.refuseIfStuck(read, sub.elementId, values);
-    await this.writes.correlateMessage({ name, correlationKey: sub.correlationKey ?? snap.businessKey, variables: inRoot ? { ...values, ...store } : values });
-    if (!inRoot) await this.setRoot(rootKey, store);
+    const correlate = () => this.writes.correlateMessage({ name, correlationKey: sub.correlationKey ?? snap.businessKey, variables: inRoot ? { ...values, ...store } : values });
+    if (inRoot) return void (await correlate());
+    await this.beforeCalledCompletes(rootKey, store, correlate);
+  }
+
+  /**
+   * A called instance's task or message completes only after the caller's data is written: completing it
+   * can end the called instance and then the caller, whose element instance then takes no variables (Zeebe
+   * answers 404 for a completed scope). When the completion fails, the caller's previous values are put back.
+   */
+  private async beforeCalledCompletes(rootKey: string, store: Record<string, unknown>, complete: () => Promise<unknown>): Promise<void> {
+    const names = Object.keys(store);
+    if (!names.length) return void (await complete());
+    const all = await this.values((await this.searchRootVariables(rootKey)).items);
+    await this.setRoot(rootKey, store);
+    try {
+      await complete();
+    } catch (e) {
+      // Zeebe cannot delete a variable: one that did not exist before is set to null.
+      await this.setRoot(rootKey, Object.fromEntries(names.map((n) => [n, n in all ? all[n] : null]))).catch(() => undefined);
+      throw e;
+    }
   }
 
   private async setRoot(rootKey: string, variables: Record<string, unknown>): Promise<void> {

@@ -40,6 +40,7 @@ export interface C8Ops {
   correlateMessage(input: { name: string; correlationKey?: string; variables?: Record<string, unknown> }): Promise<{ processInstanceKey?: string }>;
   searchMessageSubscriptions(input: unknown, c: Consistency): Promise<Page<MessageSubscription>>;
   searchIncidents(input: unknown, c: Consistency): Promise<Page<Incident>>;
+  searchElementInstances(input: unknown, c: Consistency): Promise<Page<ElementInstance>>;
 }
 
 /** The client's second argument of eventually consistent reads; without `consistency` it reads once, at once. */
@@ -81,6 +82,10 @@ export interface MessageSubscription {
   processInstanceKey?: string;
   messageName?: string;
   correlationKey?: string;
+}
+export interface ElementInstance {
+  elementInstanceKey: string;
+  elementId: string;
 }
 export interface Incident {
   elementId?: string;
