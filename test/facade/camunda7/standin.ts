@@ -1,24 +1,28 @@
 /**
  * A STAND-IN for Camunda 7's engine-rest, for the adapter's tests: no Camunda engine can run on these
- * machines. It serves the subset of engine-rest the adapter calls, over a real HTTP server, and runs the
- * processes on bpmn-engine (the embedded engine), so the facade's whole HTTP suite can run through the
- * adapter. Every request it receives and every response it sends is validated against
+ * machines (the live engines of test/engines judge the adapter too). It serves the subset of engine-rest
+ * the adapter calls, over a real HTTP server, and runs the processes on a token machine of its own
+ * (../standins/tokens.ts) that keeps Camunda 7's execution tree: the process instance, subprocesses,
+ * multi-instance bodies and inner instances are scope executions holding variables; a plain task runs in
+ * its parent's execution; a command the process cannot take is rolled back whole. Every request it receives and every response it sends is validated against
  * shared/contracts/camunda7-engine-rest-7.15.openapi.json (history operations against history-contract.ts);
  * a violation is recorded and fails the test.
  *
  * What this proves: the adapter speaks the contract and the facade keeps its semantics over a remote,
- * stateless port. What it does not prove: Camunda's own behaviour (variable scoping rules, JUEL on Java
- * maps, history levels, error messages beyond those 7.15's sources show); only a live engine can.
+ * stateless port. What it does not prove: Camunda's own JUEL on Java maps (the product's JUEL reader stands
+ * in), concurrent executions of parallel branches, history levels, error messages beyond those 7.15's
+ * sources show; the live engines do.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type OpenAPIBackend from 'openapi-backend';
-import { EmbeddedEngine } from '../../../server/src/facade/embedded/embeddedEngine';
-import { EngineError, type InstanceSnapshot, type WaitingActivity } from '../../../server/src/facade/ports';
+import { randomUUID } from 'node:crypto';
 import { loadApi } from '../../../server/src/facade/start';
 import { plainAll, typedAll, type TypedValue } from '../../../server/src/facade/camunda7/variables';
-import { FIXTURES, tempDir } from '../../helpers';
+import { FIXTURES } from '../../helpers';
+import { readModel } from '../standins/model';
+import { CommandFailed, TokenMachine, type ElementInstance, type ProcessInstance } from '../standins/tokens';
 import { openApiValidator } from '../contract';
 import { HISTORY_PATHS } from './history-contract';
 
@@ -61,13 +65,9 @@ export class Camunda7StandIn {
   failWith: number | undefined;
   /** the next task completion fails as the loser of a race does on live Camunda 7.24, completing nothing */
   loseNextCompletion = false;
-  private engine!: EmbeddedEngine;
+  machine!: TokenMachine;
   private contract!: OpenAPIBackend;
   private processId = '';
-  private readonly taskOwner = new Map<string, string>();
-  private readonly terminated = new Set<string>();
-  private readonly messageIds = new Map<string, string>();
-  private dataDir = '';
 
   constructor(private readonly o: StandInOptions) {
     this.failWith = o.failWith;
@@ -76,13 +76,9 @@ export class Camunda7StandIn {
   async start(port = 0): Promise<this> {
     const { api, projects } = loadApi(this.o.bpmnFile, this.o.model);
     this.processId = api.process.id;
-    for (const p of projects) for (const pr of p.doc.processes) for (const t of pr.messageTriggers) if (t.messageRef) this.messageIds.set(t.messageName, t.messageRef);
-    this.dataDir = tempDir('bra-c7-standin-');
-    this.engine = new EmbeddedEngine({ sources: projects.map((p) => ({ file: p.bpmnFile, text: p.text, doc: p.doc })), processId: api.process.id, dataDir: this.dataDir });
-    await this.engine.init();
+    this.machine = new TokenMachine(await readModel(projects.map((p) => p.bpmnFile)), 'camunda7', () => randomUUID());
     this.contract = await loadContract();
-    // Its ids carry the business key (pi-<key>), so path segments get as long as keys do; engine-rest has no such limit.
-    this.app = Fastify({ routerOptions: { maxParamLength: 1024 } });
+    this.app = Fastify();
     this.app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     this.app.addHook('onRequest', async (req, reply) => {
       this.requests.push(`${req.method} ${req.url.split('?')[0]}`);
@@ -100,7 +96,11 @@ export class Camunda7StandIn {
       if (err instanceof Rest) return reply.code(err.status).send({ type: err.type, message: err.message });
       return reply.code(500).send({ type: 'ProcessEngineException', message: (err as Error).message });
     });
-    this.routes();
+    this.definitionRoutes();
+    this.instanceRoutes();
+    this.taskRoutes();
+    this.messageRoutes();
+    this.historyRoutes();
     await this.app.listen({ port, host: '127.0.0.1' });
     const addr = this.app.server.address();
     this.url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : port}/engine-rest`;
@@ -109,8 +109,6 @@ export class Camunda7StandIn {
 
   async stop(): Promise<void> {
     await this.app?.close();
-    await this.engine?.close();
-    fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
 
   /** Fails when the adapter sent or was fed anything outside the contract. */
@@ -122,151 +120,150 @@ export class Camunda7StandIn {
     }
   }
 
-  private routes(): void {
+  /** A command in one transaction: what fails is rolled back and answered as 7.15 does. */
+  private command<T>(what: string, fn: () => T): T {
+    try {
+      return this.machine.command(fn);
+    } catch (e) {
+      if (e instanceof Rest) throw e;
+      throw new Rest(500, `${what}: ${(e as Error).message}`, e instanceof CommandFailed ? 'RestException' : 'ProcessEngineException');
+    }
+  }
+
+  private definitionRoutes(): void {
     const r = '/engine-rest';
-    const app = this.app;
-    app.get(`${r}/process-definition/key/:key`, async (req) => {
+    this.app.get(`${r}/process-definition/key/:key`, async (req) => {
       const { key } = req.params as { key: string };
       if (key !== this.processId) throw new Rest(400, `No matching process definition with key: ${key} and no tenant-id`, 'InvalidRequestException');
       return { id: `${key}:1:1`, key, name: key, version: 1, suspended: false, tenantId: null };
     });
-    app.post(`${r}/deployment/create`, async (req) => {
+    this.app.post(`${r}/deployment/create`, async (req) => {
       const form = await new Response(req.body as Buffer, { headers: { 'content-type': req.headers['content-type']! } }).formData();
       const files = [...form.entries()].filter(([, v]) => typeof v !== 'string').map(([k]) => k);
       this.deployments.push({ name: String(form.get('deployment-name')), files });
       return { id: `dep-${this.deployments.length}`, name: form.get('deployment-name'), source: form.get('deployment-source'), tenantId: null, deploymentTime: new Date().toISOString(), links: [], deployedProcessDefinitions: {} };
     });
+  }
+
+  private instanceRoutes(): void {
+    const r = '/engine-rest';
+    const app = this.app;
     app.post(`${r}/process-definition/key/:key/start`, async (req) => {
       const { key } = req.params as { key: string };
       if (key !== this.processId) throw new Rest(400, `No matching process definition with key: ${key} and no tenant-id`, 'InvalidRequestException');
       const body = req.body as { businessKey?: string; variables?: Record<string, TypedValue> };
-      const snap = await this.engine.start({ processId: key, businessKey: body.businessKey!, data: {}, variables: plainAll(body.variables ?? {}) }).catch((e) => {
-        throw camundaFailure(e, `Cannot instantiate process definition ${key}:1:1`);
-      });
-      return { ...this.instanceDto(snap), variables: null };
-    });
-    app.post(`${r}/message`, async (req) => {
-      const body = req.body as { messageName: string; businessKey?: string; processVariables?: Record<string, TypedValue> };
-      const messageId = this.messageIds.get(body.messageName);
-      if (!messageId) throw new Rest(400, `Cannot correlate message '${body.messageName}': No process definition or execution matches the parameters`, 'MismatchingMessageCorrelationException');
-      const snap = await this.engine
-        .start({ processId: this.processId, businessKey: body.businessKey!, data: {}, variables: plainAll(body.processVariables ?? {}), startMessage: { messageId } })
-        .catch((e) => {
-          throw camundaFailure(e, `Cannot correlate message '${body.messageName}'`);
-        });
-      return [{ resultType: 'ProcessDefinition', processInstance: this.instanceDto(snap), execution: null, variables: null }];
+      const inst = this.command(`Cannot instantiate process definition ${key}:1:1`, () => this.machine.start(key, plainAll(body.variables ?? {}), { businessKey: body.businessKey }));
+      return { ...this.instanceDto(inst), variables: null };
     });
     app.get(`${r}/process-instance`, async (req) => {
       const q = req.query as Record<string, string>;
-      const snap = q.businessKey ? await this.active(q.businessKey) : undefined;
-      return snap ? [this.instanceDto(snap)] : [];
+      const found = this.machine
+        .instances()
+        .filter((i) => i.state === 'ACTIVE' && (!q.businessKey || i.businessKey === q.businessKey) && (!q.processDefinitionKey || i.processId === q.processDefinitionKey) && (q.rootProcessInstances !== 'true' || !i.parentKey));
+      return found.slice(0, q.maxResults ? Number(q.maxResults) : undefined).map((i) => this.instanceDto(i));
     });
-    app.get(`${r}/process-instance/:id/variables`, async (req) => {
-      const snap = await this.byInstanceId((req.params as { id: string }).id);
-      return typedAll(snap.variables);
-    });
+    app.get(`${r}/process-instance/:id/variables`, async (req) => typedAll(this.active((req.params as { id: string }).id).vars));
     app.post(`${r}/process-instance/:id/variables`, async (req, reply) => {
-      const snap = await this.byInstanceId((req.params as { id: string }).id);
-      const body = req.body as { modifications?: Record<string, TypedValue> };
-      await this.engine.update(snap.businessKey, () => ({ data: {}, variables: { values: plainAll(body.modifications ?? {}), scope: 'process' } }));
+      const root = this.active((req.params as { id: string }).id);
+      const body = req.body as { modifications?: Record<string, TypedValue>; deletions?: string[] };
+      this.command('Cannot modify variables', () => {
+        this.machine.setVariables(root.key, plainAll(body.modifications ?? {}), true);
+        this.machine.deleteLocal(root.key, body.deletions ?? []);
+      });
       return reply.code(204).send();
     });
     app.delete(`${r}/process-instance/:id`, async (req, reply) => {
-      const snap = await this.byInstanceId((req.params as { id: string }).id, 404);
-      this.terminated.add(snap.businessKey);
-      return reply.code(204).send();
-    });
-    app.get(`${r}/task`, async (req) => {
-      const q = req.query as Record<string, string>;
-      const snap = q.processInstanceBusinessKey ? await this.active(q.processInstanceBusinessKey) : undefined;
-      if (!snap) return [];
-      // `processVariables`: comma-separated `name_operator_value` (the REST reference's form); only `eq`, what
-      // the adapter sends, anything else refused so that no test passes on a filter this ignores.
-      for (const c of q.processVariables ? q.processVariables.split(',') : []) {
-        const [name, op, value, ...more] = c.split('_');
-        if (more.length || value === undefined) throw new Rest(400, `processVariables: '${c}' is not name_operator_value`);
-        if (op !== 'eq') throw new Rest(400, `the stand-in supports only eq in processVariables, not ${op}`);
-        if (snap.variables[name] !== value) return [];
-      }
-      return snap.waiting.filter((w) => w.kind === 'task').map((w) => this.taskDto(snap, w));
-    });
-    app.post(`${r}/task/:id/complete`, async (req, reply) => {
-      const { id } = req.params as { id: string };
-      const key = this.taskOwner.get(id);
-      const body = req.body as { variables?: Record<string, TypedValue> };
-      const gone = new Rest(500, `Cannot complete task ${id}: Cannot find task with id ${id}: task is null`);
-      if (!key || !(await this.active(key))) throw gone;
-      if (this.loseNextCompletion) {
-        this.loseNextCompletion = false;
-        throw new Rest(500, `Cannot complete task ${id}: ${LOST_RACE}`, 'ProcessEngineException');
-      }
-      await this.engine
-        .update(key, (snap) => {
-          if (!snap.waiting.some((w) => w.executionId === id && w.kind === 'task')) throw gone;
-          return { data: {}, complete: { executionId: id }, variables: { values: plainAll(body.variables ?? {}), scope: 'process', executionId: id } };
-        })
-        .catch((e) => {
-          throw camundaFailure(e, `Cannot complete task ${id}`);
-        });
+      const root = this.active((req.params as { id: string }).id, 404);
+      this.machine.cancel(root.key);
       return reply.code(204).send();
     });
     app.post(`${r}/execution/:id/localVariables`, async (req, reply) => {
       const { id } = req.params as { id: string };
       const body = req.body as { modifications?: Record<string, TypedValue>; deletions?: string[] };
-      const key = this.taskOwner.get(id);
-      if (!key) throw new Rest(500, `execution ${id} doesn't exist`, 'NullValueException');
-      const values = { ...plainAll(body.modifications ?? {}), ...Object.fromEntries((body.deletions ?? []).map((n) => [n, null])) };
-      await this.engine.update(key, (snap) => {
-        const w = snap.waiting.find((x) => this.executionOf(snap, x) === id);
-        if (!w) throw new Rest(500, `execution ${id} doesn't exist`, 'NullValueException');
-        return { data: {}, variables: { values, scope: 'local', executionId: w.executionId } };
+      if (!this.machine.element(id)?.scope) throw new Rest(500, `execution ${id} doesn't exist`, 'NullValueException');
+      this.command('Cannot modify variables', () => {
+        this.machine.setVariables(id, plainAll(body.modifications ?? {}), true);
+        this.machine.deleteLocal(id, body.deletions ?? []);
       });
       return reply.code(204).send();
     });
-    app.get(`${r}/event-subscription`, async (req) => {
+  }
+
+  private taskRoutes(): void {
+    const r = '/engine-rest';
+    this.app.get(`${r}/task`, async (req) => {
       const q = req.query as Record<string, string>;
-      const snap = q.processInstanceId ? await this.byInstanceId(q.processInstanceId).catch(() => undefined) : undefined;
-      if (!snap) return [];
-      return snap.waiting
-        .filter((w) => w.kind !== 'task')
-        .map((w) => {
-          this.taskOwner.set(w.executionId, snap.businessKey);
-          return { id: `sub-${w.executionId}`, eventType: 'message', eventName: w.messageName ?? null, executionId: w.executionId, processInstanceId: instanceId(snap.businessKey), activityId: w.activityId, createdDate: snap.startedAt, tenantId: null };
-        });
+      // `processVariables`: comma-separated `name_operator_value` (the REST reference's form); only `eq`, what
+      // the adapter sends, anything else refused so that no test passes on a filter this ignores.
+      const conditions = (q.processVariables ? q.processVariables.split(',') : []).map((c) => {
+        const [name, op, value, ...more] = c.split('_');
+        if (more.length || value === undefined) throw new Rest(400, `processVariables: '${c}' is not name_operator_value`);
+        if (op !== 'eq') throw new Rest(400, `the stand-in supports only eq in processVariables, not ${op}`);
+        return { name, value };
+      });
+      return this.machine
+        .elements()
+        .filter((e) => e.userTaskKey && (!q.processInstanceBusinessKey || this.machine.instance(e.processInstanceKey)?.businessKey === q.processInstanceBusinessKey))
+        .filter((e) => conditions.every((c) => this.machine.processVariables(e.processInstanceKey)[c.name] === c.value))
+        .map((e) => this.taskDto(e));
     });
-    app.post(`${r}/execution/:id/messageSubscriptions/:name/trigger`, async (req, reply) => {
-      const { id, name } = req.params as { id: string; name: string };
-      const key = this.taskOwner.get(id);
+    this.app.post(`${r}/task/:id/complete`, async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const task = this.machine.elements().find((e) => e.userTaskKey === id);
+      if (!task) throw new Rest(500, `Cannot complete task ${id}: Cannot find task with id ${id}: task is null`);
+      if (this.loseNextCompletion) {
+        this.loseNextCompletion = false;
+        throw new Rest(500, `Cannot complete task ${id}: ${LOST_RACE}`, 'ProcessEngineException');
+      }
       const body = req.body as { variables?: Record<string, TypedValue> };
-      const none = new Rest(500, `Execution with id '${id}' does not have a subscription to a message event with name '${name}'`, 'InvalidRequestException');
-      if (!key) throw none;
-      await this.engine
-        .update(key, (snap) => {
-          const w = snap.waiting.find((x) => x.executionId === id && x.messageName === name);
-          if (!w) throw none;
-          const variables = { values: plainAll(body.variables ?? {}), scope: 'process' as const, executionId: id };
-          return w.kind === 'receiveTask' ? { data: {}, complete: { executionId: id }, variables } : { data: {}, messageId: this.messageIds.get(name) ?? name, variables };
-        })
-        .catch((e) => {
-          throw camundaFailure(e, `Cannot trigger message '${name}' on execution ${id}`);
-        });
+      this.command(`Cannot complete task ${id}`, () => this.machine.complete(task.key, plainAll(body.variables ?? {})));
       return reply.code(204).send();
     });
+  }
+
+  private messageRoutes(): void {
+    const r = '/engine-rest';
+    this.app.post(`${r}/message`, async (req) => {
+      const body = req.body as { messageName: string; businessKey?: string; processVariables?: Record<string, TypedValue> };
+      const started = this.machine.model.startedBy.get(body.messageName);
+      if (!started) throw new Rest(400, `Cannot correlate message '${body.messageName}': No process definition or execution matches the parameters`, 'MismatchingMessageCorrelationException');
+      const inst = this.command(`Cannot correlate message '${body.messageName}'`, () => this.machine.start(started, plainAll(body.processVariables ?? {}), { businessKey: body.businessKey, message: body.messageName }));
+      return [{ resultType: 'ProcessDefinition', processInstance: this.instanceDto(inst), execution: null, variables: null }];
+    });
+    this.app.get(`${r}/event-subscription`, async (req) => {
+      const q = req.query as Record<string, string>;
+      return this.machine
+        .elements()
+        .filter((e) => e.subscription && (!q.processInstanceId || e.processInstanceKey === q.processInstanceId))
+        .map((e) => ({ id: `sub-${e.key}`, eventType: 'message', eventName: e.subscription!.messageName, executionId: e.key, processInstanceId: e.processInstanceKey, activityId: e.elementId, createdDate: e.startDate, tenantId: null }));
+    });
+    this.app.post(`${r}/execution/:id/messageSubscriptions/:name/trigger`, async (req, reply) => {
+      const { id, name } = req.params as { id: string; name: string };
+      const e = this.machine.element(id);
+      if (!e || e.subscription?.messageName !== name) throw new Rest(500, `Execution with id '${id}' does not have a subscription to a message event with name '${name}'`, 'InvalidRequestException');
+      const body = req.body as { variables?: Record<string, TypedValue> };
+      this.command(`Cannot trigger message '${name}' on execution ${id}`, () => this.machine.complete(id, plainAll(body.variables ?? {})));
+      return reply.code(204).send();
+    });
+  }
+
+  private historyRoutes(): void {
+    const r = '/engine-rest';
+    const app = this.app;
     app.get(`${r}/history/process-instance`, async (req) => {
       const q = req.query as Record<string, string>;
-      let all = await this.historic();
+      let all = this.historic(q);
       if (q.processInstanceBusinessKey) all = all.filter((h) => h.businessKey === q.processInstanceBusinessKey);
       if (q.finished === 'true') all = all.filter((h) => h.state !== 'ACTIVE');
       const first = Number(q.firstResult ?? 0);
       return all.slice(first, q.maxResults ? first + Number(q.maxResults) : undefined);
     });
-    app.get(`${r}/history/process-instance/count`, async () => ({ count: (await this.historic()).length }));
+    app.get(`${r}/history/process-instance/count`, async (req) => ({ count: this.historic(req.query as Record<string, string>).length }));
     app.delete(`${r}/history/process-instance/:id`, async (req, reply) => {
-      const key = keyOf((req.params as { id: string }).id);
-      const snap = await this.engine.get(key);
-      if (!snap || (snap.state === 'active' && !this.terminated.has(key))) throw new Rest(404, `No historic process instance found with id: ${(req.params as { id: string }).id}`, 'InvalidRequestException');
-      await this.engine.delete(key);
-      this.terminated.delete(key);
+      const { id } = req.params as { id: string };
+      const i = this.machine.instance(id);
+      if (!i || i.state === 'ACTIVE') throw new Rest(404, `No historic process instance found with id: ${id}`, 'InvalidRequestException');
+      this.machine.forget(id);
       return reply.code(204).send();
     });
     app.get(`${r}/history/variable-instance`, async (req) => {
@@ -274,72 +271,61 @@ export class Camunda7StandIn {
       const ids = q.processInstanceIdIn ? q.processInstanceIdIn.split(',') : q.processInstanceId ? [q.processInstanceId] : [];
       const out: unknown[] = [];
       for (const id of ids) {
-        const snap = await this.engine.get(keyOf(id));
-        if (!snap) continue;
-        for (const [name, v] of Object.entries(typedAll(snap.variables))) {
+        if (!this.machine.instance(id)) continue;
+        for (const [name, v] of Object.entries(typedAll(this.machine.processVariables(id)))) {
           if (q.variableName && name !== q.variableName) continue;
-          out.push({ id: `${id}-${name}`, name, ...v, processDefinitionKey: this.processId, processInstanceId: id, executionId: id, activityInstanceId: id, state: 'CREATED' });
+          out.push({ id: `${id}-${name}`, name, ...v, processDefinitionKey: this.machine.instance(id)!.processId, processInstanceId: id, executionId: id, activityInstanceId: id, state: 'CREATED' });
         }
       }
       return out;
     });
   }
 
-  private async historic(): Promise<{ id: string; businessKey: string; state: string }[]> {
-    const { items } = await this.engine.list({ offset: 0, limit: 1_000_000 });
-    return items
-      .sort((a, b) => (a.businessKey < b.businessKey ? -1 : a.businessKey > b.businessKey ? 1 : 0))
-      .map((s) => ({
-        id: instanceId(s.businessKey),
-        businessKey: s.businessKey,
-        processDefinitionId: `${this.processId}:1:1`,
-        processDefinitionKey: this.processId,
-        startTime: s.startedAt,
-        endTime: s.endedAt ?? (this.terminated.has(s.businessKey) ? new Date().toISOString() : null),
-        rootProcessInstanceId: instanceId(s.businessKey),
-        superProcessInstanceId: null,
+  private historic(q: Record<string, string>) {
+    return this.machine
+      .instances()
+      .filter((i) => !q.processDefinitionKey || i.processId === q.processDefinitionKey)
+      .sort((a, b) => ((a.businessKey ?? '') < (b.businessKey ?? '') ? -1 : (a.businessKey ?? '') > (b.businessKey ?? '') ? 1 : 0))
+      .map((i) => ({
+        id: i.key,
+        businessKey: i.businessKey ?? null,
+        processDefinitionId: `${i.processId}:1:1`,
+        processDefinitionKey: i.processId,
+        startTime: i.startDate,
+        endTime: i.endDate ?? null,
+        rootProcessInstanceId: i.parentKey ?? i.key,
+        superProcessInstanceId: i.parentKey ?? null,
         tenantId: null,
-        state: this.terminated.has(s.businessKey) ? 'EXTERNALLY_TERMINATED' : s.state === 'completed' ? 'COMPLETED' : 'ACTIVE',
+        state: i.state === 'TERMINATED' ? 'EXTERNALLY_TERMINATED' : i.state,
       }));
   }
 
-  private async active(businessKey: string): Promise<InstanceSnapshot | undefined> {
-    if (this.terminated.has(businessKey)) return undefined;
-    const snap = await this.engine.get(businessKey);
-    return snap?.state === 'active' ? snap : undefined;
-  }
-
   /** 7.15's document: an unknown instance is 500 for its variables, 404 for its DELETE. */
-  private async byInstanceId(id: string, status = 500): Promise<InstanceSnapshot> {
-    const snap = await this.active(keyOf(id));
-    if (!snap) throw new Rest(status, `process instance ${id} does not exist`, status === 404 ? 'InvalidRequestException' : 'NullValueException');
-    return snap;
+  private active(id: string, status = 500) {
+    const root = this.machine.instance(id)?.state === 'ACTIVE' ? this.machine.element(id) : undefined;
+    if (!root) throw new Rest(status, `process instance ${id} does not exist`, status === 404 ? 'InvalidRequestException' : 'NullValueException');
+    return root;
   }
 
-  /** A multi-instance iteration's task runs in the iteration's execution; others in the instance's. */
-  private executionOf(snap: InstanceSnapshot, w: WaitingActivity): string {
-    return w.scopeId !== w.executionId ? w.scopeId : instanceId(snap.businessKey);
-  }
-
-  private taskDto(snap: InstanceSnapshot, w: WaitingActivity) {
-    this.taskOwner.set(w.executionId, snap.businessKey);
-    if (w.scopeId !== w.executionId) this.taskOwner.set(w.scopeId, snap.businessKey);
+  /** A task's execution: the scope it runs in (Camunda 7: a plain task runs in its parent's execution). */
+  private taskDto(e: ElementInstance) {
+    const inst = this.machine.instance(e.processInstanceKey)!;
     return {
-      id: w.executionId,
-      name: w.activityId,
+      id: e.userTaskKey!,
+      name: e.elementId,
       assignee: null,
-      created: snap.startedAt,
-      executionId: this.executionOf(snap, w),
-      processDefinitionId: `${this.processId}:1:1`,
-      processInstanceId: instanceId(snap.businessKey),
-      taskDefinitionKey: w.activityId,
+      created: e.startDate,
+      executionId: this.machine.scopeOf(e).key,
+      processDefinitionId: `${inst.processId}:1:1`,
+      processInstanceId: e.processInstanceKey,
+      taskDefinitionKey: e.elementId,
       suspended: false,
       tenantId: null,
     };
   }
 
-  private instanceDto(snap: InstanceSnapshot) {
-    return { id: instanceId(snap.businessKey), definitionId: `${this.processId}:1:1`, businessKey: snap.businessKey, caseInstanceId: null, ended: false, suspended: false, tenantId: null, links: [] };
+  private instanceDto(i: ProcessInstance) {
+    return { id: i.key, definitionId: `${i.processId}:1:1`, businessKey: i.businessKey ?? null, caseInstanceId: null, ended: i.state !== 'ACTIVE', suspended: false, tenantId: null, links: [] };
   }
 
   private checkRequest(req: FastifyRequest): void {
@@ -379,29 +365,6 @@ export class Camunda7StandIn {
     const result = this.contract.validateResponse(body, op, status);
     if (result.errors?.length) this.violations.push({ request: `${req.method} ${req.url}`, problem: `response: ${result.errors.map((e) => `${e.instancePath} ${e.message}`).join('; ')}` });
   }
-}
-
-function instanceId(businessKey: string): string {
-  return `pi-${businessKey}`;
-}
-
-function keyOf(id: string): string {
-  return id.replace(/^pi-/, '');
-}
-
-/** What 7.15 answers when the engine cannot go on: 500 RestException "<what>: <engine message>" (ENGINE-02004 for no outgoing flow). */
-function camundaFailure(e: unknown, what: string): Error {
-  if (e instanceof Rest) return e;
-  if (e instanceof EngineError && e.kind === 'rejected') {
-    const id = e.element?.id;
-    const why = /no condition of its outgoing flows holds/.test(e.message) && id
-      ? `ENGINE-02004 No outgoing sequence flow for the element with id '${id}' could be selected for continuing the process.`
-      : // Like Camunda's "Unknown property used in expression: ${…}. Cause: …": the expression, not the element.
-        e.message.replace(/^the process cannot continue at [^:]+: /, '');
-    return new Rest(500, `${what}: ${why}`);
-  }
-  if (e instanceof EngineError && e.kind === 'conflict') return new Rest(500, `${what}: ${LOST_RACE}`, 'ProcessEngineException');
-  return new Rest(500, `${what}: ${(e as Error).message}`, 'ProcessEngineException');
 }
 
 /**

@@ -199,6 +199,11 @@ export class TokenMachine extends TokenView {
     else this.propagate(ei, variables);
   }
 
+  /** Removes an ended instance (a history deletion). */
+  forget(key: string): void {
+    if (this.state.instances[key]?.state !== 'ACTIVE') delete this.state.instances[key];
+  }
+
   deleteLocal(key: string, names: string[]): void {
     const ei = this.state.elements[key];
     if (ei) for (const n of names) delete this.scopeOf(ei).vars[n];
@@ -354,7 +359,8 @@ export class TokenMachine extends TokenView {
       const v = this.expression(text, vars);
       return typeof v === 'boolean' ? v : `condition expression returns non-Boolean: ${String(v)}`;
     } catch (e) {
-      return (e as Error).message;
+      // Camunda 7 names the expression: "Unknown property used in expression: ${…}. Cause: …"
+      return this.dialect === 'camunda7' ? `Unknown property used in expression: ${text}. Cause: ${(e as Error).message}` : (e as Error).message;
     }
   }
 
