@@ -129,6 +129,11 @@ export class FacadeHarness {
     ContractChecker.report(this.contract);
   }
 
+  /** The requests the remote engine received so far (`METHOD /path`); none for the embedded engine. */
+  engineRequests(): string[] {
+    return this.standIn?.requests ?? this.c8?.requests ?? this.live?.requests ?? [];
+  }
+
   /** Polls GET `url` until `test` holds for its body (bounded: a timer moves an instance on within `ms`), and returns the body. */
   async until(url: string, test: (body: any) => boolean, ms = 8000): Promise<any> {
     const end = Date.now() + ms;

@@ -79,7 +79,9 @@ describe(`process data: a write the process cannot take is refused whole (422) (
 for (const engine of ENGINES)
 describe(`process data: review rounds on a sequence-flow loop, service tasks ${isLive(engine) ? 'run on the engine' : 'pass through'} (${engineTitle(engine)})`, () => {
   const lines: string[] = [];
-  const h = new FacadeHarness({ bpmnFile: path.join(PD, 'review.bpmn'), log: (l) => lines.push(l), maxLiveEngines: 1, engine });
+  // Drawn for Camunda 8 (FEEL) where it runs on the Camunda 8 stand-in.
+  const h = new FacadeHarness({ bpmnFile: path.join(PD, engine === 'camunda8' ? 'review-feel.bpmn' : 'review.bpmn'), log: (l) => lines.push(l), maxLiveEngines: 1, engine });
+  const calls: number[] = [];
   before(() => h.start());
   after(() => h.stop());
 
@@ -90,13 +92,18 @@ describe(`process data: review rounds on a sequence-flow loop, service tasks ${i
       const items = (await h.req('GET', '/application/r1/review')).body._embedded.review;
       const open = items.filter((i: { _templates?: object }) => i._templates);
       assert.equal(open.length, 1, JSON.stringify(items));
+      const sent = h.engineRequests().length;
       const put = await h.req('PUT', `/application/r1/review/${open[0].reviewId}`, { approved, comment });
       assert.equal(put.status, 200, put.text);
+      calls.push(h.engineRequests().length - sent);
       await h.req('GET', '/application/other');
       return open[0].reviewId as string;
     };
     const first = await round(false, 'fix the abstract');
     assert.deepEqual(waitingAt((await h.req('GET', '/application/r1')).body), ['Correct']);
+    // Issue 19: the round's variables go with the completion (process variables, no call of their own):
+    // the task query, the completion, where the process went.
+    if (engine !== 'embedded') assert.equal(calls[0], 3, h.engineRequests().slice(-calls[0]).join(', '));
     const corr = (await h.req('GET', '/application/r1/correction')).body._embedded.correction;
     assert.equal((await h.req('PUT', `/application/r1/correction/${corr[0].correctionId}`, { text: 'abstract rewritten' })).status, 200);
     const second = await round(true, 'fine now');
@@ -116,6 +123,37 @@ describe(`process data: review rounds on a sequence-flow loop, service tasks ${i
     if (engine !== 'embedded') return; // the pass-through log is the embedded engine's (the stand-in's engine logs elsewhere)
     assert.ok(lines.some((l) => /Publish 'publish' passes through \(would call camunda:expression \$\{publisher\.publish\(execution\)\}\)/.test(l)), lines.join('\n'));
     assert.ok(lines.some((l) => /Notify 'notify author' passes through \(would call external task topic 'mail'\)/.test(l)), lines.join('\n'));
+  });
+});
+
+for (const engine of ENGINES)
+describe(`process data: a gateway inside a parallel multi-instance subprocess reads its own iteration's data (${engineTitle(engine)})`, () => {
+  // Issue 19: a 1-to-N item's variables live in its subprocess instance, so each iteration's gateway reads its own.
+  const h = new FacadeHarness({ bpmnFile: path.join(PD, engine === 'camunda8' ? 'mi-subprocess-feel.bpmn' : 'mi-subprocess.bpmn'), engine });
+  before(() => h.start());
+  after(() => h.stop());
+
+  it("two iterations keep different values: each gateway decides on its own iteration's approved", async () => {
+    assert.equal((await h.req('POST', '/application', { businessKey: 's1', product: 'two parts' })).status, 201);
+    const items = (await h.req('GET', '/application/s1/review')).body._embedded.review as { reviewId: string }[];
+    assert.equal(items.length, 2, JSON.stringify(items));
+    const [r1, r2] = items.map((i) => i.reviewId);
+    const patch = (id: string, body: object) => h.req('PATCH', `/application/s1/review/${id}`, body, { 'content-type': 'application/merge-patch+json' });
+    // Both iterations get `approved` before either completes: as process variables the second would overwrite the first.
+    assert.equal((await patch(r1, { approved: false })).status, 200);
+    assert.equal((await patch(r2, { approved: true })).status, 200);
+    // The PUTs leave `approved` out: each gateway reads the value its own iteration holds.
+    const put1 = await h.req('PUT', `/application/s1/review/${r1}`, { comment: 'part one needs work' });
+    assert.equal(put1.status, 200, put1.text);
+    assert.deepEqual(waitingAt((await h.req('GET', '/application/s1')).body).sort(), ['Correct_part', 'Review_part'], 'iteration 1 read its own approved = false');
+    const put2 = await h.req('PUT', `/application/s1/review/${r2}`, { comment: 'part two is fine' });
+    assert.equal(put2.status, 200, put2.text);
+    assert.deepEqual(waitingAt((await h.req('GET', '/application/s1')).body), ['Correct_part'], 'iteration 2 read its own approved = true and ended');
+    const reviews = (await h.req('GET', '/application/s1/review')).body._embedded.review as { reviewId: string; comment: string }[];
+    assert.deepEqual(Object.fromEntries(reviews.map((r) => [r.reviewId, r.comment])), { [r1]: 'part one needs work', [r2]: 'part two is fine' }, 'each item keeps its own data');
+    const corr = (await h.req('GET', '/application/s1/correction')).body._embedded.correction as { correctionId: string }[];
+    assert.equal((await h.req('PUT', `/application/s1/correction/${corr[0].correctionId}`, { text: 'reworked' })).status, 200);
+    assert.equal((await h.req('GET', '/application/s1')).body._process.state, 'completed');
   });
 });
 

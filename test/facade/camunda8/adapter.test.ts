@@ -180,6 +180,7 @@ describe('Camunda 8 adapter (orchestration-cluster-API STAND-IN): no rollback on
     await call(f, 'POST', '/application', { businessKey: 'mid', product: 'car' });
     const put = await call(f, 'PUT', '/application/mid/decision', { accepted: true, premium: 75 });
     assert.equal(put.status, 200, JSON.stringify(put.body));
+    assert.equal(put.body._process?.incident?.elementId, 'Gw_premium', `the PUT's own answer shows the incident: ${JSON.stringify(put.body)}`);
     const root = (await call(f, 'GET', '/application/mid')).body;
     assert.equal(root._process.incident.elementId, 'Gw_premium');
     assert.equal(root._process.incident.elementName, 'premium high?');

@@ -215,7 +215,7 @@ export class Camunda8Engine implements ProcessEngineAdapter {
     const scopeKey = v?.scope === 'local' && task ? await this.itemScopeKey(task) : undefined;
     const processValues = scopeKey ? {} : values;
     const elementId = task?.elementId ?? sub?.elementId;
-    if (req.complete && elementId) await this.refuseIfStuck(read, elementId, values);
+    if (req.complete && elementId) await this.refuseIfStuck(read, elementId, values, scopeKey);
     if (scopeKey) await this.writes.createElementInstanceVariables({ elementInstanceKey: scopeKey, variables: values, local: true });
     if (req.complete && sub) return this.correlate(read, sub, processValues, store);
     const inRoot = !task || task.processInstanceKey === rootKey;
@@ -249,7 +249,7 @@ export class Camunda8Engine implements ProcessEngineAdapter {
   }
 
   /** Camunda 8 would accept the completion and raise an incident: refuse it here instead, as Camunda 7 and the embedded engine do. */
-  private async refuseIfStuck(read: Read, elementId: string, values: Record<string, unknown>): Promise<void> {
+  private async refuseIfStuck(read: Read, elementId: string, values: Record<string, unknown>, scopeKey?: string): Promise<void> {
     const doc = this.served.docOf.get(elementId);
     if (!doc) return;
     let stuck: StuckAt | undefined;
@@ -265,9 +265,11 @@ export class Camunda8Engine implements ProcessEngineAdapter {
       }
       // A condition reads other variables, or the partial judgement refuses (FEEL does not report every
       // name it did not find, e.g. one that is also a built-in's): read the instance's (one search), judge on all.
-      if (!sure) stuck = stuckAfter(doc, elementId, { ...(await this.rootVariables(read.rootKey)), ...values });
+      // An item's gateway also sees its iteration's or subprocess instance's variables (a condition reads its scopes).
+      if (!sure) stuck = stuckAfter(doc, elementId, { ...(await this.rootVariables(read.rootKey)), ...(scopeKey ? await this.scopeVariables(scopeKey) : {}), ...values });
     } else {
       stuck = stuckAfter(doc, elementId, { ...read.snap.variables, ...values });
+      if (stuck && scopeKey) stuck = stuckAfter(doc, elementId, { ...read.snap.variables, ...(await this.scopeVariables(scopeKey)), ...values });
     }
     if (!stuck) return;
     const name = this.served.names.get(stuck.elementId);
@@ -400,6 +402,10 @@ export class Camunda8Engine implements ProcessEngineAdapter {
   /** The root instance's process variables as a full read gives them (snapshot.variables): one search. */
   private async rootVariables(rootKey: string): Promise<Record<string, unknown>> {
     return splitVariables(await this.values((await this.searchRootVariables(rootKey)).items)).variables;
+  }
+
+  private async scopeVariables(scopeKey: string): Promise<Record<string, unknown>> {
+    return this.values((await this.call(() => this.reads.searchVariables({ filter: { scopeKey }, page: { limit: PAGE } }, noWait()))).items);
   }
 
   private searchRootVariables(rootKey: string) {
