@@ -32,16 +32,21 @@ const MB = 1024 * 1024;
 describe('idle collector (serve gives memory back when it falls idle after a burst)', () => {
   function setup() {
     const clock = new ManualTimers();
-    const heap = { total: 40 * MB };
+    const heap = { total: 40 * MB, used: 30 * MB };
     let collected = 0;
     const c = new IdleCollector({
       idleMs: 2000,
       slackBytes: 64 * MB,
+      pressureBytes: 80 * MB,
+      pressureIntervalMs: 250,
+      now: () => clock.now,
       timers: clock,
       heapTotal: () => heap.total,
+      heapUsed: () => heap.used,
       gc: () => {
         collected++;
         heap.total = 60 * MB; // what a full collection leaves
+        heap.used = 40 * MB;
       },
     });
     return { clock, heap, c, collected: () => collected };
@@ -95,5 +100,27 @@ describe('idle collector (serve gives memory back when it falls idle after a bur
     assert.equal(garbage, undefined);
     assert.equal(c.collections, 1);
     assert.ok(process.memoryUsage().heapUsed < before, `${process.memoryUsage().heapUsed} < ${before}`);
+  });
+
+  it('under a burst that never falls idle: collects between two requests once the used heap grew 80 MB, at most once in 250 ms', () => {
+    const { clock, heap, c, collected } = setup();
+    c.begin(); // another request stays in flight throughout: the server is never idle
+    const request = (usedAfter: number) => {
+      c.begin();
+      heap.used = usedAfter;
+      heap.total = Math.max(heap.total, usedAfter + 20 * MB);
+      c.end();
+    };
+    request(100 * MB);
+    assert.equal(collected(), 0, 'grown 70 MB: below the pressure');
+    request(111 * MB);
+    assert.equal(collected(), 1, 'grown 81 MB since the last collection: collected at the end of the request');
+    request(130 * MB);
+    assert.equal(collected(), 1, 'grown 90 MB again, but within 250 ms of the last collection');
+    clock.now += 250;
+    request(131 * MB);
+    assert.equal(collected(), 2, 'after 250 ms');
+    clock.advance(5000);
+    assert.equal(collected(), 2, 'no idle collection while a request is in flight');
   });
 });
