@@ -143,8 +143,14 @@ describe(`process data: a gateway inside a parallel multi-instance subprocess re
     assert.equal((await patch(r1, { approved: false })).status, 200);
     assert.equal((await patch(r2, { approved: true })).status, 200);
     // The PUTs leave `approved` out: each gateway reads the value its own iteration holds.
+    const sent = h.engineRequests().length;
     const put1 = await h.req('PUT', `/application/s1/review/${r1}`, { comment: 'part one needs work' });
     assert.equal(put1.status, 200, put1.text);
+    // README's calls per operation: an item in a subprocess takes 4 on Camunda 7 (which rolls back a completion
+    // its gateway cannot take). Camunda 8: 6 (the search for its subprocess instance, and with two iterations
+    // running, one more to tell which is the task's), +2 here: the gateway reads `approved`, which this PUT
+    // does not write, so the instance's and the iteration's variables are read to judge it before completing.
+    if (engine !== 'embedded') assert.equal(h.engineRequests().length - sent, engine === 'camunda8' ? 8 : 4, h.engineRequests().slice(sent).join(', '));
     assert.deepEqual(waitingAt((await h.req('GET', '/application/s1')).body).sort(), ['Correct_part', 'Review_part'], 'iteration 1 read its own approved = false');
     const put2 = await h.req('PUT', `/application/s1/review/${r2}`, { comment: 'part two is fine' });
     assert.equal(put2.status, 200, put2.text);
@@ -216,7 +222,11 @@ describe(`process data: multi-instance tasks over a collection (${engine === 'em
     // The completion condition reads Camunda's loop variables (nrOfCompletedInstances, loopCounter, the element variable).
     const votes = (await h.req('GET', '/application/mi/vote')).body._embedded.vote;
     assert.equal(votes.length, 3);
-    for (const v of votes.slice(0, 2)) assert.equal((await h.req('PUT', `/application/mi/vote/${v.voteId}`, { yes: true })).status, 200);
+    const sent = h.engineRequests().length;
+    assert.equal((await h.req('PUT', `/application/mi/vote/${votes[0].voteId}`, { yes: true })).status, 200);
+    // README's calls per operation: an item of a multi-instance task takes 4 (its iteration's variables first).
+    if (engine !== 'embedded') assert.equal(h.engineRequests().length - sent, 4, h.engineRequests().slice(sent).join(', '));
+    assert.equal((await h.req('PUT', `/application/mi/vote/${votes[1].voteId}`, { yes: true })).status, 200);
     // Two votes completed the multi-instance: the third iteration was cancelled and holds no data, so it is gone.
     assert.equal((await h.req('PUT', `/application/mi/vote/${votes[2].voteId}`, { yes: false })).status, 404);
     assert.equal((await h.req('GET', '/application/mi/vote')).body.count, 2);
