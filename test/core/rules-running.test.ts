@@ -45,7 +45,7 @@ describe('rules for running the process (valid and invalid examples, exact range
     assert.deepEqual(at(check(bpmnFile(body.replace(link('Application'), ''))).diags, 'engine-unsupported'), []);
   });
 
-  it('engine-unsupported: escalations from called processes, compensation event subprocesses, global tasks; quiet on interrupting escalation/signal catches on subprocesses and event subprocesses (run as on Camunda)', () => {
+  it('engine-unsupported: compensation event subprocesses, global tasks; quiet on escalations from called processes and on interrupting escalation/signal catches on subprocesses and event subprocesses (run as on Camunda)', () => {
     const body = `${link('Application')}
     <bpmn:subProcess id="sp"><bpmn:task id="in"/></bpmn:subProcess>
     <bpmn:boundaryEvent id="b1" attachedToRef="sp"><bpmn:escalationEventDefinition/></bpmn:boundaryEvent>
@@ -54,7 +54,7 @@ describe('rules for running the process (valid and invalid examples, exact range
     <bpmn:task id="t"/>
     <bpmn:boundaryEvent id="b4" attachedToRef="t"><bpmn:signalEventDefinition/></bpmn:boundaryEvent>
     <bpmn:callActivity id="call" calledElement="Other"/>
-    ⟪<bpmn:boundaryEvent id="b5" attachedToRef="call" cancelActivity="false">⟫<bpmn:escalationEventDefinition/></bpmn:boundaryEvent>
+    <bpmn:boundaryEvent id="b5" attachedToRef="call" cancelActivity="false"><bpmn:escalationEventDefinition/></bpmn:boundaryEvent>
     <bpmn:subProcess id="esp" triggeredByEvent="true"><bpmn:startEvent id="s1"><bpmn:signalEventDefinition/></bpmn:startEvent></bpmn:subProcess>
     <bpmn:subProcess id="esp2" triggeredByEvent="true"><bpmn:startEvent id="s2" isInterrupting="false"><bpmn:escalationEventDefinition/></bpmn:startEvent></bpmn:subProcess>
     <bpmn:subProcess id="esp3" triggeredByEvent="true"><bpmn:startEvent id="s3">⟪<bpmn:compensateEventDefinition/>⟫</bpmn:startEvent></bpmn:subProcess>
@@ -62,7 +62,8 @@ describe('rules for running the process (valid and invalid examples, exact range
     ⟪<bpmn:globalScriptTask id="g">⟫</bpmn:globalScriptTask>`;
     const { diags, spans } = check(bpmnFile(body));
     assert.deepEqual(at(diags, 'engine-unsupported'), spans);
-    assert.match(diags.find((d) => d.code === 'engine-unsupported')!.message, /an escalation boundary event on a call activity: the embedded engine \(bpmn-engine\) does not pass an escalation thrown in the called process to it, where Camunda does/);
+    // An escalation from a called process reaches the call activity's boundary event on the embedded engine too (runtime.ts, escalationsToCaller).
+    assert.ok(!diags.some((d) => d.code === 'engine-unsupported' && /escalation/.test(d.message)));
   });
 
   it('join-never-fires: at a parallel join fed only by the branches of one exclusive gateway (through plain chains); quiet after a parallel split or mixed origins', () => {

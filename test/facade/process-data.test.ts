@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startFacade } from '../../server/src/facade/start';
 import { FIXTURES, tempDir } from '../helpers';
@@ -162,6 +163,34 @@ describe(`process data: a gateway inside a parallel multi-instance subprocess re
     assert.equal((await h.req('GET', '/application/s1')).body._process.state, 'completed');
   });
 });
+
+for (const engine of EMBEDDED_AND_LIVE) {
+  for (const interrupting of [false, true]) {
+    describe(`process data: an escalation thrown at the end of a called process reaches the call activity's ${interrupting ? 'interrupting' : 'non-interrupting'} boundary event, as on Camunda (${engineTitle(engine)})`, () => {
+      // The fixture's boundary event is non-interrupting; the interrupting twin is the same folder with cancelActivity flipped.
+      const dir = tempDir('bra-escalating-');
+      for (const f of ['caller.bpmn', 'called.bpmn']) {
+        const text = fs.readFileSync(path.join(PD, 'escalating-call', f), 'utf8');
+        fs.writeFileSync(path.join(dir, f), interrupting ? text.replace('cancelActivity="false"', 'cancelActivity="true"') : text);
+      }
+      fs.copyFileSync(path.join(PD, 'resources.uml'), path.join(dir, 'resources.uml'));
+      const h = new FacadeHarness({ bpmnFile: dir, engine });
+      before(() => h.start());
+      after(() => h.stop());
+
+      it(interrupting ? 'the call activity is interrupted: only the escalation path goes on' : 'both go on: the escalation path and, once the called process has ended, the flow after the call', async () => {
+        assert.equal((await h.req('POST', '/application', { businessKey: 'e1', product: 'car' })).status, 201);
+        assert.equal((await h.req('PUT', '/application/e1/decision', { accepted: true, premium: 10 })).status, 200);
+        assert.deepEqual(waitingAt((await h.req('GET', '/application/e1')).body), ['Approve']);
+        const put = await h.req('PUT', '/application/e1/decision/approval', { approved: true });
+        assert.equal(put.status, 200, put.text);
+        const root = (await h.req('GET', '/application/e1')).body;
+        assert.deepEqual(waitingAt(root).sort(), interrupting ? ['Handle_late'] : ['After_check', 'Handle_late']);
+        assert.equal(root._process.state, 'active');
+      });
+    });
+  }
+}
 
 for (const engine of ENGINES)
 describe(`process data: a call activity into a second file, with in/out mappings (${engineTitle(engine)})`, () => {

@@ -282,10 +282,6 @@ function readFlowElement(doc: BpmnDocument, el: XmlElement, facts: ExecutionFact
     case 'compensateEventDefinition':
       if (el.parent?.local === 'startEvent') facts.gaps.push({ element: el, span: { start: el.start, end: el.startTagEnd }, message: 'the embedded engine (bpmn-engine) does not run a compensation event subprocess' });
       return;
-    case 'escalationEventDefinition':
-    case 'signalEventDefinition':
-      interruptionGap(doc, el, facts);
-      return;
     case 'complexGateway':
       facts.gaps.push({ element: el, span: { start: el.start, end: el.startTagEnd }, message: 'the embedded engine (bpmn-engine) has no complex gateway' });
       return;
@@ -299,15 +295,3 @@ function readFlowElement(doc: BpmnDocument, el: XmlElement, facts: ExecutionFact
   }
 }
 
-/**
- * An escalation boundary event on a call activity: bpmn-engine does not pass an escalation thrown in the called
- * process to it (betsy's Escalation_EndEvent_TopLevel), where Camunda does. Interrupting escalation and signal
- * catches on subprocesses and event subprocesses run as on Camunda (facade/embedded/interruptions.ts).
- */
-function interruptionGap(doc: BpmnDocument, def: XmlElement, facts: ExecutionFacts): void {
-  const ev = def.parent;
-  if (!ev || ev.local !== 'boundaryEvent' || def.local !== 'escalationEventDefinition') return;
-  const host = refId(ev, attrValue(ev, 'attachedToRef'));
-  if (doc.ids.find((e) => e.id === host)?.element.local !== 'callActivity') return;
-  facts.gaps.push({ element: ev, span: { start: ev.start, end: ev.startTagEnd }, message: 'an escalation boundary event on a call activity: the embedded engine (bpmn-engine) does not pass an escalation thrown in the called process to it, where Camunda does' });
-}

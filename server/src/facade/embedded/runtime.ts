@@ -119,7 +119,13 @@ interface EngineActivity {
   broker: {
     subscribeTmp(exchange: string, pattern: string, fn: (routingKey: string, message: { properties: { type?: string } }) => void, options: Record<string, unknown>): void;
     cancel(tag: string): void;
+    publish(exchange: string, routingKey: string, content: unknown, properties: Record<string, unknown>): void;
   };
+}
+
+/** What escalationsToCaller uses of the process a call activity runs in (bpmn-elements' Process). */
+interface CallerProcess {
+  getActivities?(): Array<{ attachedTo?: { id: string } | null; broker: EngineActivity['broker'] }>;
 }
 
 const QUIET = { debug: () => undefined, error: () => undefined, warn: () => undefined };
@@ -131,6 +137,10 @@ export class InstanceRuntime {
   /** the record being worked on: set by the adapter before each operation */
   current: InstanceVariables;
   failure: Failure | undefined;
+  /** called processes whose escalations are handed to their caller (escalationsToCaller) */
+  private readonly hooked = new WeakSet<object>();
+  /** call activity execution id → the process it runs in and its id (escalationsToCaller) */
+  private readonly callers = new Map<string, { owner: CallerProcess | undefined; activityId: string }>();
   /** when the current operation began to run the engine (beginStep) */
   private stepStartedAt = 0;
   /** passes logged per activity in the current operation (a loop's log is capped at PASSES_LOGGED) */
@@ -415,6 +425,7 @@ export class InstanceRuntime {
       activate: (msg) => {
         this.checkBudget(activity.id);
         this.noteCalledEnvironment(activity, context);
+        this.escalationsToCaller(context);
         // bpmn-elements activates extensions of discarded activities too (the branch not taken).
         if (msg.fields?.routingKey === 'run.discard') return;
         if (!call && !(impl && activity.type !== 'bpmn:ScriptTask')) return;
@@ -425,6 +436,7 @@ export class InstanceRuntime {
         }
         const executionId = msg.content.executionId;
         if (!(executionId in this.current.calls)) this.current.calls[executionId] = this.callInputs(activity, msg.content, call!);
+        this.callers.set(executionId, { owner: context?.owner as CallerProcess | undefined, activityId: activity.id });
         tag = `_bra-call-out-${executionId}`;
         activity.broker.cancel(tag);
         // The called process's end signals the call activity; map its variables out before the activity
@@ -442,6 +454,36 @@ export class InstanceRuntime {
         if (tag) activity.broker.cancel(tag);
       },
     };
+  }
+
+  /**
+   * An escalation thrown at the top of a called process goes to the caller, as in BPMN and Camunda, where a
+   * boundary event of the call activity can catch it (betsy's Escalation_EndEvent_TopLevel). bpmn-elements
+   * hands signals and messages from one process to the others, not escalations. One not caught in the called
+   * process (its `delegate` still set) is handed straight to the boundary events of the call activity: not
+   * through the definition and the caller's API, whose queue is still busy with the write's own signal while
+   * the called process runs, so it would arrive after the call activity has completed. Hooked on the called
+   * process (the owner of its first activity; processes get no extension calls of their own), once.
+   */
+  private escalationsToCaller(context: EngineContext): void {
+    const bp = context?.owner as (EngineContext['owner'] & { id?: string; broker?: EngineActivity['broker'] }) | undefined;
+    if (!bp?.broker || !bp.executionId || this.hooked.has(bp)) return;
+    const callId = Object.keys(this.current.calls).find((c) => bp.executionId!.endsWith(`_${c}`));
+    if (!callId) return; // not a called instance
+    this.hooked.add(bp);
+    bp.broker.subscribeTmp(
+      'event',
+      'activity.escalate',
+      (_key, message) => {
+        const m = message as unknown as { content: { parent?: { id?: string } }; properties: Record<string, unknown> };
+        if (!m.properties.delegate || m.content.parent?.id !== bp.id) return;
+        const caller = this.callers.get(callId);
+        for (const a of caller?.owner?.getActivities?.() ?? []) {
+          if (a.attachedTo?.id === caller!.activityId) a.broker.publish('api', `activity.escalate.${callId}`, m.content, { type: 'escalate', delegate: true });
+        }
+      },
+      { noAck: true, consumerTag: '_bra-escalate-to-caller' },
+    );
   }
 
   /**
