@@ -182,6 +182,7 @@ for (const engine of EMBEDDED_AND_LIVE) {
         assert.equal((await h.req('POST', '/application', { businessKey: 'e1', product: 'car' })).status, 201);
         assert.equal((await h.req('PUT', '/application/e1/decision', { accepted: true, premium: 10 })).status, 200);
         assert.deepEqual(waitingAt((await h.req('GET', '/application/e1')).body), ['Approve']);
+        await h.restart(); // the hand-over of the escalation is set up again for an instance read back from disk
         const put = await h.req('PUT', '/application/e1/decision/approval', { approved: true });
         assert.equal(put.status, 200, put.text);
         const root = (await h.req('GET', '/application/e1')).body;
