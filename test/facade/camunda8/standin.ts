@@ -133,9 +133,10 @@ export class Camunda8StandIn {
     return this.machine;
   }
 
-  /** The root instance of a business key that a search would find (the newest not cancelled). */
-  rootOf(businessKey: string, view: TokenView = this.machine): ProcessInstance | undefined {
-    return view.instances().filter((i) => !i.parentKey && i.state !== 'TERMINATED' && view.processVariables(i.key).businessKey === businessKey).pop();
+  /** The root instance of a business key (the newest not cancelled). */
+  private rootOf(businessKey: string): ProcessInstance | undefined {
+    const m = this.machine;
+    return m.instances().filter((i) => !i.parentKey && i.state !== 'TERMINATED' && m.processVariables(i.key).businessKey === businessKey).pop();
   }
 
   private command<T>(fn: () => T): T {

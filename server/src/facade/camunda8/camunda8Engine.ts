@@ -266,7 +266,10 @@ export class Camunda8Engine implements ProcessEngineAdapter {
       // A condition reads other variables, or the partial judgement refuses (FEEL does not report every
       // name it did not find, e.g. one that is also a built-in's): read the instance's (one search), judge on all.
       // An item's gateway also sees its iteration's or subprocess instance's variables (a condition reads its scopes).
-      if (!sure) stuck = stuckAfter(doc, elementId, { ...(await this.rootVariables(read.rootKey)), ...(scopeKey ? await this.scopeVariables(scopeKey) : {}), ...values });
+      if (!sure) {
+        const [root, scope] = await Promise.all([this.rootVariables(read.rootKey), scopeKey ? this.scopeVariables(scopeKey) : {}]);
+        stuck = stuckAfter(doc, elementId, { ...root, ...scope, ...values });
+      }
     } else {
       stuck = stuckAfter(doc, elementId, { ...read.snap.variables, ...values });
       if (stuck && scopeKey) stuck = stuckAfter(doc, elementId, { ...read.snap.variables, ...(await this.scopeVariables(scopeKey)), ...values });

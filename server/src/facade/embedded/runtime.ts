@@ -412,8 +412,13 @@ export class InstanceRuntime {
     const owner = context?.owner;
     if (!owner) return;
     const inherited = owner.environment ? this.calledEnvironments.get(owner.environment) : undefined;
-    const k = inherited ?? Object.keys(this.current.calls).find((c) => owner.executionId?.endsWith(`_${c}`));
+    const k = inherited ?? this.callRunning(owner.executionId);
     if (k) this.calledEnvironments.set(activity.environment, k);
+  }
+
+  /** The call activity execution whose called process runs as `processExecutionId` (it ends with the call's id). */
+  private callRunning(processExecutionId: string | undefined): string | undefined {
+    return processExecutionId ? Object.keys(this.current.calls).find((c) => processExecutionId.endsWith(`_${c}`)) : undefined;
   }
 
   private extension(activity: EngineActivity, context: EngineContext): { activate(msg: { content: ActivityContent; fields?: { routingKey?: string } }): void; deactivate(): void } | undefined {
@@ -467,8 +472,8 @@ export class InstanceRuntime {
    */
   private escalationsToCaller(context: EngineContext): void {
     const bp = context?.owner as (EngineContext['owner'] & { id?: string; broker?: EngineActivity['broker'] }) | undefined;
-    if (!bp?.broker || !bp.executionId || this.hooked.has(bp)) return;
-    const callId = Object.keys(this.current.calls).find((c) => bp.executionId!.endsWith(`_${c}`));
+    if (!bp?.broker || this.hooked.has(bp)) return;
+    const callId = this.callRunning(bp.executionId);
     if (!callId) return; // not a called instance
     this.hooked.add(bp);
     bp.broker.subscribeTmp(
