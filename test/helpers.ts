@@ -24,6 +24,12 @@ process.once('exit', () => {
 });
 
 /** A new empty folder `<base>/<prefix>XXXXXX` (base: the OS's temp folder), removed when this process exits. */
+/** Copies the example project (BPMN, UML, settings) into `dir`, which must exist, and returns `dir`. */
+export function copyExample(dir: string): string {
+  for (const f of fs.readdirSync(EXAMPLE)) fs.copyFileSync(path.join(EXAMPLE, f), path.join(dir, f));
+  return dir;
+}
+
 export function tempDir(prefix: string, base = os.tmpdir()): string {
   const dir = fs.mkdtempSync(path.join(base, prefix));
   tempDirs.push(dir);

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { EXAMPLE, ROOT, splitProject, umlModel, tempDir } from '../helpers';
+import { copyExample, EXAMPLE, ROOT, splitProject, tempDir, umlModel } from '../helpers';
 
 const BIN = path.join(ROOT, 'bin', 'bpmn-resource-api.js');
 
@@ -12,8 +12,7 @@ function run(args: string[], cwd = ROOT): { code: number; stdout: string; stderr
 }
 
 function tempCopy(): string {
-  const dir = tempDir('bra-cli-');
-  for (const f of fs.readdirSync(EXAMPLE)) fs.copyFileSync(path.join(EXAMPLE, f), path.join(dir, f));
+  const dir = copyExample(tempDir('bra-cli-'));
   return dir;
 }
 

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { EXAMPLE, ROOT, tempDir } from '../helpers';
+import { copyExample, ROOT, tempDir } from '../helpers';
 
 const CLI = path.join(ROOT, 'bin', 'bpmn-resource-api.js');
 const MULTITOOL = path.join(ROOT, 'node_modules', '.bin', 'sarif-multitool');
@@ -24,7 +24,7 @@ describe('check --format sarif as the SARIF SDK validator sees it', function () 
     base = tempDir('bra-sarif-');
     folder = path.join(base, 'prüf dir');
     fs.mkdirSync(folder);
-    for (const f of fs.readdirSync(EXAMPLE)) fs.copyFileSync(path.join(EXAMPLE, f), path.join(folder, f));
+    copyExample(folder);
     // one finding, so results carry locations
     const bpmn = path.join(folder, 'application.bpmn');
     fs.writeFileSync(bpmn, fs.readFileSync(bpmn, 'utf8').replace('name="Approval"', 'name="Aproval"'));

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DiagramInfo } from '../../server/src/lsp/features/diagram';
 import { LineIndex } from '../../server/src/core/xml/positions';
-import { EXAMPLE, tempDir } from '../helpers';
+import { copyExample, tempDir } from '../helpers';
 import { fileUri, LspClient } from './harness';
 
 type Info = DiagramInfo;
@@ -15,8 +15,7 @@ describe('language server: what the diagram view draws (bpmnResourceApi/diagram)
   let uri: string;
   let text: string;
   before(async () => {
-    dir = tempDir('bra-diagram-');
-    for (const f of fs.readdirSync(EXAMPLE)) fs.copyFileSync(path.join(EXAMPLE, f), path.join(dir, f));
+    dir = copyExample(tempDir('bra-diagram-'));
     client = new LspClient();
     await client.initialize(dir);
     uri = fileUri(path.join(dir, 'application.bpmn'));

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CodeAction, CodeLens, Diagnostic, Location, WorkspaceEdit } from 'vscode-languageserver';
 import { LineIndex } from '../../server/src/core/xml/positions';
-import { EXAMPLE, tempDir } from '../helpers';
+import { copyExample, EXAMPLE, tempDir } from '../helpers';
 import { applyEdits, fileUri, LspClient } from './harness';
 
 /** Neovim writes `%c3%bc` where Node writes `%C3%BC`. */
@@ -28,7 +28,7 @@ describe("language server with a client that behaves like Neovim's (lowercase es
   beforeEach(async () => {
     dir = path.join(tempDir('bra-nvim-'), 'prüf dir');
     fs.mkdirSync(dir);
-    for (const f of fs.readdirSync(EXAMPLE)) fs.copyFileSync(path.join(EXAMPLE, f), path.join(dir, f));
+    copyExample(dir);
     bpmnUri = lower(fileUri(path.join(dir, 'application.bpmn')));
     modelUri = lower(fileUri(path.join(dir, 'resources.uml')));
     assert.match(bpmnUri, /pr%c3%bcf%20dir/);

@@ -3,12 +3,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CodeAction, CodeLens, CompletionItem, Hover, Location, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
 import { LineIndex } from '../../server/src/core/xml/positions';
-import { EXAMPLE, marked, splitProject, tempDir } from '../helpers';
+import { copyExample, EXAMPLE, marked, splitProject, tempDir } from '../helpers';
 import { applyEdits, fileUri, LspClient } from './harness';
 
 function workspace(): string {
-  const dir = tempDir('bra-lsp-');
-  for (const f of fs.readdirSync(EXAMPLE)) fs.copyFileSync(path.join(EXAMPLE, f), path.join(dir, f));
+  const dir = copyExample(tempDir('bra-lsp-'));
   return dir;
 }
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DocumentSymbol, Location, SymbolInformation } from 'vscode-languageserver';
 import { LineIndex } from '../../server/src/core/xml/positions';
-import { EXAMPLE, tempDir } from '../helpers';
+import { copyExample, tempDir } from '../helpers';
 import { fileUri, LspClient } from './harness';
 
 describe('language server: document and workspace symbols (Outline, breadcrumbs, go to symbol)', function () {
@@ -11,8 +11,7 @@ describe('language server: document and workspace symbols (Outline, breadcrumbs,
   let client: LspClient;
   let dir: string;
   beforeEach(async () => {
-    dir = tempDir('bra-symbols-');
-    for (const f of fs.readdirSync(EXAMPLE)) fs.copyFileSync(path.join(EXAMPLE, f), path.join(dir, f));
+    dir = copyExample(tempDir('bra-symbols-'));
     client = new LspClient();
     const init = (await client.initialize(dir)) as { capabilities: Record<string, unknown> };
     assert.ok(init.capabilities.documentSymbolProvider && init.capabilities.workspaceSymbolProvider);
@@ -53,8 +52,7 @@ describe('language server: the resource tree request behind the "Resource API" v
   let client: LspClient;
   let dir: string;
   before(async () => {
-    dir = tempDir('bra-tree-');
-    for (const f of fs.readdirSync(EXAMPLE)) fs.copyFileSync(path.join(EXAMPLE, f), path.join(dir, f));
+    dir = copyExample(tempDir('bra-tree-'));
     client = new LspClient();
     await client.initialize(dir);
   });

@@ -5,12 +5,11 @@ import * as path from 'node:path';
 import { diagnosticsOf } from '../../server/src/core/check';
 import { UsageError } from '../../server/src/node/files';
 import { ProjectLoader, diskText, type TextSource } from '../../server/src/node/project';
-import { bpmnFile, EXAMPLE, link, tempDir } from '../helpers';
+import { bpmnFile, copyExample, link, tempDir } from '../helpers';
 
 /** The example copied to a temporary folder (the tests write config files beside it). */
 function exampleCopy(): { dir: string; bpmn: string; model: string } {
-  const dir = tempDir('bra-project-');
-  for (const f of fs.readdirSync(EXAMPLE)) fs.copyFileSync(path.join(EXAMPLE, f), path.join(dir, f));
+  const dir = copyExample(tempDir('bra-project-'));
   return { dir, bpmn: path.join(dir, 'application.bpmn'), model: path.join(dir, 'resources.uml') };
 }
 
