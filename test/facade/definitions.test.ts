@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileNameOf } from '../../server/src/facade/embedded/store';
+import { InstanceStore, type StoredInstance } from '../../server/src/facade/embedded/store';
 import { FIXTURES, tempDir } from '../helpers';
 import { FacadeHarness } from './harness';
 
@@ -12,9 +12,17 @@ interface StoredDefinition {
   sourceRef?: string;
 }
 
-function engineStateOf(dataDir: string, key: string): { definitions: StoredDefinition[] } {
-  const rec = JSON.parse(fs.readFileSync(path.join(dataDir, 'instances', fileNameOf(key)), 'utf8')) as { engineState: string };
-  return JSON.parse(rec.engineState);
+/** The record on disk, read as a restarted server would. */
+async function storedRecord(dataDir: string, key: string): Promise<StoredInstance> {
+  const store = new InstanceStore(dataDir);
+  await store.init();
+  const rec = await store.read(key);
+  assert.ok(rec, `${key} is on disk`);
+  return rec;
+}
+
+async function engineStateOf(dataDir: string, key: string): Promise<{ definitions: StoredDefinition[] }> {
+  return JSON.parse((await storedRecord(dataDir, key)).engineState!);
 }
 
 function waitingAt(root: { _process: { waiting: Array<{ activityId: string }> } }): string[] {
@@ -34,7 +42,7 @@ describe('embedded engine: the model is kept once, and an instance stays on the 
     const defs = fs.readdirSync(path.join(h.dataDir, 'definitions'));
     assert.equal(defs.length, 1);
     for (const key of ['v1', 'legacy']) {
-      const [d] = engineStateOf(h.dataDir, key).definitions;
+      const [d] = (await engineStateOf(h.dataDir, key)).definitions;
       assert.equal(d.source, undefined, 'no copy of the model in the instance file');
       assert.equal(`${d.sourceRef}.json`, defs[0]);
     }
@@ -43,15 +51,16 @@ describe('embedded engine: the model is kept once, and an instance stays on the 
   it('after the model changes: new instances run the new one, waiting ones go on on theirs — also one written by an earlier version with the model inline', async () => {
     await h.running.close();
     // The state as earlier versions wrote it: bpmn-engine's own, with the serialized model inline.
-    const legacyFile = path.join(h.dataDir, 'instances', fileNameOf('legacy'));
-    const rec = JSON.parse(fs.readFileSync(legacyFile, 'utf8')) as { engineState: string };
-    const state = JSON.parse(rec.engineState) as { definitions: StoredDefinition[] };
+    const rec = await storedRecord(h.dataDir, 'legacy');
+    const state = JSON.parse(rec.engineState!) as { definitions: StoredDefinition[] };
     for (const d of state.definitions) {
       d.source = fs.readFileSync(path.join(h.dataDir, 'definitions', `${d.sourceRef}.json`), 'utf8');
       delete d.sourceRef;
     }
     rec.engineState = JSON.stringify(state);
-    fs.writeFileSync(legacyFile, JSON.stringify(rec));
+    const store = new InstanceStore(h.dataDir);
+    await store.init();
+    await store.write(rec);
     // The gateway's conditions swapped: accepted now ends the process.
     const text = fs.readFileSync(bpmn, 'utf8');
     const yes = /(<bpmn:sequenceFlow id="F_yes"[^>]*><bpmn:conditionExpression[^>]*>)([^<]*)(<)/.exec(text)!;
@@ -68,7 +77,7 @@ describe('embedded engine: the model is kept once, and an instance stays on the 
     // Started on the changed one: accepted ends it.
     assert.equal((await h.req('GET', '/application/v2')).body._process.state, 'completed');
     // The legacy instance's next state is written the new way.
-    assert.match(engineStateOf(h.dataDir, 'legacy').definitions[0].sourceRef ?? '', /^[0-9a-f]{32}$/);
+    assert.match((await engineStateOf(h.dataDir, 'legacy')).definitions[0].sourceRef ?? '', /^[0-9a-f]{32}$/);
     for (const key of ['v1', 'legacy']) assert.equal((await h.req('PUT', `/application/${key}/decision/approval`, { approved: true })).status, 200, key);
   });
 
@@ -84,7 +93,7 @@ describe('embedded engine: the model is kept once, and an instance stays on the 
     // the first model: every instance on it has ended; the second: w2 waits on it; the third: served
     const three = defs();
     assert.equal(three.length, 2, three.join(' '));
-    const w2 = engineStateOf(h.dataDir, 'w2').definitions[0].sourceRef;
+    const w2 = (await engineStateOf(h.dataDir, 'w2')).definitions[0].sourceRef;
     assert.ok(three.includes(`${w2}.json`));
     assert.ok(!three.includes(two.find((f) => f !== `${w2}.json`)!), 'the first model is gone');
     assert.equal((await h.req('PUT', '/application/w2/decision', { accepted: false, premium: 1 })).status, 200);

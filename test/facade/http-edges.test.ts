@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { fileNameOf, keyOfFileName } from '../../server/src/facade/embedded/store';
+import { decodeSlot, fileNameOf, keyOfFileName, slotFileNames } from '../../server/src/facade/embedded/store';
 import { FacadeHarness } from './harness';
 import { tempDir } from '../helpers';
 
@@ -161,7 +161,9 @@ describe('facade: instance files are named so that distinct keys never meet on a
     await h0.req('POST', '/application', { businessKey: 'Old', product: 'kept' });
     await h0.stop();
     const dir = path.join(dataDir, 'instances');
-    fs.renameSync(path.join(dir, fileNameOf('Old')), path.join(dir, 'Old.json'));
+    const [slot] = slotFileNames('Old');
+    fs.writeFileSync(path.join(dir, 'Old.json'), decodeSlot(fs.readFileSync(path.join(dir, slot)))!.json);
+    fs.rmSync(path.join(dir, slot));
     const h = new FacadeHarness({ dataDir });
     await h.start();
     try {

@@ -1,10 +1,11 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import { fileNameOf, InstanceStore, type StoredInstance } from '../../server/src/facade/embedded/store';
+import * as path from 'node:path';
+import { decodeSlot, fileNameOf, InstanceStore, slotFileNames, type StoredInstance } from '../../server/src/facade/embedded/store';
 import { tempDir } from '../helpers';
 
-function record(key: string): StoredInstance {
-  return { businessKey: key, processId: 'P', state: 'active', startedAt: new Date(0).toISOString(), version: 1, waiting: [], data: {}, variables: {}, locals: {}, calls: {}, engineState: null, timers: [] };
+function record(key: string, version = 1, note = ''): StoredInstance {
+  return { businessKey: key, processId: 'P', state: 'active', startedAt: new Date(0).toISOString(), version, waiting: [], data: {}, variables: { note }, locals: {}, calls: {}, engineState: null, timers: [] };
 }
 
 async function newStore(): Promise<{ dir: string; store: InstanceStore }> {
@@ -31,7 +32,7 @@ async function withFolderFsync(spy: (this: InstanceStore, real: FolderFsync) => 
 }
 
 describe('instance store (embedded engine): durable writes with a group-committed folder fsync', () => {
-  it('every acknowledged write was renamed into the folder before a folder fsync began, and concurrent writes share fsyncs', async () => {
+  it('every acknowledged first write had its new file in the folder before a folder fsync began, and concurrent writes share fsyncs', async () => {
     const { dir, store } = await newStore();
     // Watch the folder fsyncs (the real ones run): which file names each one covered, and when it ended.
     const completed: Array<Set<string>> = [];
@@ -47,7 +48,7 @@ describe('instance store (embedded engine): durable writes with a group-committe
         keys.map(async (k) => {
           await store.write(record(k));
           // acknowledged: a folder fsync that had seen this file's name has finished
-          assert.ok(completed.some((names) => names.has(fileNameOf(k))), `${k} acknowledged before its rename was made durable`);
+          assert.ok(completed.some((names) => names.has(slotFileNames(k)[0])), `${k} acknowledged before its new file was made durable`);
         }),
       );
       assert.ok(started >= 1 && started < keys.length, `${started} folder fsyncs for ${keys.length} concurrent writes`);
@@ -95,5 +96,130 @@ describe('instance store (embedded engine): durable writes with a group-committe
       assert.equal(store.has(key), false);
     }
     assert.ok(seen.gone > 0, JSON.stringify(seen));
+  });
+});
+
+describe('instance store (embedded engine): two slot files written in turn, in place', () => {
+  const slotPath = (dir: string, key: string, slot: 0 | 1) => path.join(dir, 'instances', slotFileNames(key)[slot]);
+  const slotRecord = (dir: string, key: string, slot: 0 | 1) => {
+    const whole = decodeSlot(fs.readFileSync(slotPath(dir, key, slot)));
+    return whole && { seq: whole.seq, version: (JSON.parse(whole.json) as StoredInstance).version };
+  };
+  const reopened = async (dir: string) => {
+    const again = new InstanceStore(dir);
+    await again.init();
+    return again;
+  };
+
+  it('only the first two writes of an instance create files and fsync the folder; later ones go to the slot not holding the newest record', async () => {
+    const { dir, store } = await newStore();
+    let folderFsyncs = 0;
+    await withFolderFsync(async function (real) {
+      folderFsyncs++;
+      return real.call(this);
+    }, async () => {
+      await store.write(record('k', 1));
+      await store.write(record('k', 2));
+      assert.equal(folderFsyncs, 2, 'each new slot file made durable in the folder');
+      await store.write(record('k', 3));
+      await store.write(record('k', 4));
+      assert.equal(folderFsyncs, 2, 'writes in place need no folder fsync');
+    });
+    assert.deepEqual([slotRecord(dir, 'k', 0), slotRecord(dir, 'k', 1)], [{ seq: 3, version: 3 }, { seq: 4, version: 4 }]);
+    assert.equal((await (await reopened(dir)).read('k'))?.version, 4);
+  });
+
+  it('a slot torn by a crash leaves the record before it; the next write goes over the torn slot, not the good one', async () => {
+    const { dir, store } = await newStore();
+    await store.write(record('t', 1));
+    await store.write(record('t', 2));
+    await store.write(record('t', 3)); // slot 0 again
+    // A crash in the middle of writing version 3: half its slot on disk.
+    const torn = slotPath(dir, 't', 0);
+    fs.truncateSync(torn, Math.floor(fs.statSync(torn).size / 2));
+    const afterCrash = await reopened(dir);
+    assert.equal((await afterCrash.read('t'))?.version, 2, 'the last whole record');
+    await afterCrash.write(record('t', 3, 'again'));
+    assert.deepEqual(slotRecord(dir, 't', 1), { seq: 2, version: 2 }, 'the good slot was left alone');
+    const later = await reopened(dir);
+    const rec = await later.read('t');
+    assert.deepEqual([rec?.version, rec?.variables.note], [3, 'again']);
+  });
+
+  it('a shorter record over a longer one in place reads back whole (the old tail is not part of it)', async () => {
+    const { dir, store } = await newStore();
+    await store.write(record('s', 1, 'x'.repeat(5000)));
+    await store.write(record('s', 2));
+    await store.write(record('s', 3, 'short'));
+    assert.ok(fs.statSync(slotPath(dir, 's', 0)).size > 5000, 'overwritten in place, not truncated');
+    const rec = await (await reopened(dir)).read('s');
+    assert.deepEqual([rec?.version, rec?.variables.note], [3, 'short']);
+  });
+
+  it('a record of the single-file layout is read, and moved to a slot by its next write', async () => {
+    const dir = tempDir('bra-store-');
+    fs.mkdirSync(path.join(dir, 'instances'));
+    const legacy = path.join(dir, 'instances', fileNameOf('Old'));
+    fs.writeFileSync(legacy, JSON.stringify(record('Old', 7, 'single file')));
+    const store = await reopened(dir);
+    assert.deepEqual(store.list(), ['Old']);
+    assert.equal((await store.read('Old'))?.variables.note, 'single file');
+    await store.write(record('Old', 8, 'slot'));
+    assert.ok(!fs.existsSync(legacy), 'the single file is gone once the slot is durable');
+    assert.equal((await (await reopened(dir)).read('Old'))?.variables.note, 'slot');
+  });
+
+  it('a read that saw the files before a write does not make the next write go over the newest record', async () => {
+    const { dir, store } = await newStore();
+    await store.write(record('g', 1));
+    await store.write(record('g', 2));
+    // The reader's file reads see the slots as they are now, then wait until a write has gone by.
+    const fsp = require('node:fs/promises') as { readFile: (...a: unknown[]) => Promise<Buffer> };
+    const real = fsp.readFile;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    fsp.readFile = async (...a: unknown[]) => {
+      const bytes = await real(...a);
+      await gate;
+      return bytes;
+    };
+    let read: Promise<StoredInstance | undefined>;
+    try {
+      read = store.read('g');
+      await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      fsp.readFile = real;
+    }
+    await store.write(record('g', 3));
+    release();
+    assert.equal((await read)?.version, 2, 'the reader saw the files before version 3');
+    await store.write(record('g', 4));
+    const onDisk = [slotRecord(dir, 'g', 0)?.version, slotRecord(dir, 'g', 1)?.version].sort((a, b) => b! - a!);
+    assert.deepEqual(onDisk, [4, 3], 'version 3 kept beside version 4');
+  });
+
+  it('a reader beside a stream of writes of the same key gets a whole record, never one older than what was acknowledged before it began; the writes keep the record before theirs', async () => {
+    const { dir, store } = await newStore();
+    await store.write(record('r', 0));
+    let acknowledged = 0;
+    let done = false;
+    const writer = (async () => {
+      for (let v = 1; v <= 150; v++) {
+        await store.write(record('r', v, 'y'.repeat(v * 20)));
+        acknowledged = v;
+        // What a crash in the next write would fall back to: the other slot holds the write before this one.
+        const onDisk = [slotRecord(dir, 'r', 0)?.version, slotRecord(dir, 'r', 1)?.version].sort((a, b) => b! - a!);
+        assert.deepEqual(onDisk, [v, v - 1], `slots after write ${v}`);
+      }
+    })().finally(() => (done = true));
+    let reads = 0;
+    while (!done) {
+      const floor = acknowledged;
+      const rec = await store.read('r');
+      assert.ok(rec && rec.version >= floor, `read version ${rec?.version} after ${floor} was acknowledged`);
+      reads++;
+    }
+    await writer;
+    assert.ok(reads > 10, `${reads} reads beside the writes`);
   });
 });
