@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import * as nodeHttp from 'node:http';
 import Fastify from 'fastify';
 import { startFacade } from '../../server/src/facade/start';
@@ -284,9 +285,10 @@ async function getBench(results: Record<string, unknown>): Promise<void> {
   results.get = { facade: ours, bare: base, ratio: getRatio };
 }
 
-/** The bare-routes server (bareEngineServer.ts) in its own process, as the facade's server runs. */
-async function spawnBareServer(dataDir: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
-  const { child, url } = await spawnServe([BPMN, dataDir], { cli: path.join(__dirname, 'bareEngineServer.js') });
+type SpawnedServer = { url: string; pid: number; stop: () => Promise<void> };
+
+/** A server started by spawnServe, with its pid (for its CPU) and a stop that waits for its exit. */
+function spawned({ child, url }: { child: ChildProcess; url: string }): SpawnedServer {
   return {
     url,
     pid: child.pid!,
@@ -297,17 +299,14 @@ async function spawnBareServer(dataDir: string): Promise<{ url: string; pid: num
   };
 }
 
-async function spawnServer(dataDir: string, nodeOptions?: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+/** The bare-routes server (bareEngineServer.ts) in its own process, as the facade's server runs. */
+async function spawnBareServer(dataDir: string): Promise<SpawnedServer> {
+  return spawned(await spawnServe([BPMN, dataDir], { cli: path.join(__dirname, 'bareEngineServer.js') }));
+}
+
+async function spawnServer(dataDir: string, nodeOptions?: string): Promise<SpawnedServer> {
   const env = nodeOptions ? { ...process.env, NODE_OPTIONS: nodeOptions } : process.env;
-  const { child, url } = await spawnServe([BPMN, '--port', '0', '--data-dir', dataDir], { env });
-  return {
-    url,
-    pid: child.pid!,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
+  return spawned(await spawnServe([BPMN, '--port', '0', '--data-dir', dataDir], { env }));
 }
 
 async function memoryBench(instances: number, nodeOptions?: string): Promise<Record<string, unknown>> {
