@@ -7,10 +7,10 @@ import Fastify from 'fastify';
 import { startFacade } from '../../server/src/facade/start';
 import type { ProcessEngineAdapter } from '../../server/src/facade/ports';
 import { EXAMPLE, spawnServe, umlModel, tempDir } from '../helpers';
+import { engineFlow } from './engineBaseline';
 import { median, percentile } from './stats';
 
 const BPMN = path.join(EXAMPLE, 'application.bpmn');
-import { engineFlow } from './engineBaseline';
 
 /** A JSON request that must succeed (< 300): its parsed answer. */
 export async function http(url: string, method = 'GET', body?: unknown): Promise<any> {
@@ -48,9 +48,9 @@ export function flowClient(base: string): { request: (path: string, method?: str
   return { request, close: () => agent.destroy() };
 }
 
-/** The paper's flow through the facade: create, two documents, decision, approval. */
-export async function facadeFlow(base: string | ReturnType<typeof flowClient>, key: string): Promise<void> {
-  const call = typeof base === 'string' ? (p: string, m?: string, b?: unknown) => http(`${base}${p}`, m, b) : base.request;
+/** The paper's flow through the facade (or the bare-routes server): create, two documents, decision, approval. */
+export async function facadeFlow(client: ReturnType<typeof flowClient>, key: string): Promise<void> {
+  const call = client.request;
   await call('/application', 'POST', { businessKey: key, product: 'car', price: 1 });
   const docs = await call(`/application/${key}/document`);
   for (const d of docs._embedded.document) await call(`/application/${key}/document/${d.documentId}`, 'PUT', { description: 'd', type: 't' });

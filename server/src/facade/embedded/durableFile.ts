@@ -1,6 +1,6 @@
 /**
- * Whole-file writes that survive a crash or a power cut, shared by the instance store and the model
- * definitions: a crash leaves the old or the new file, never a torn one.
+ * Whole-file writes that survive a crash or a power cut, for the model definitions (a crash leaves the old or
+ * the new file, never a torn one), and the folder fsync the instance store shares for the files it creates.
  */
 import * as fsp from 'node:fs/promises';
 

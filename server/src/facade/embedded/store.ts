@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import { promisify } from 'node:util';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import type { InstanceSnapshot } from '../ports';
 import { fsyncFolder } from './durableFile';
 import type { InstanceVariables } from './runtime';
@@ -37,11 +37,10 @@ export function slotFileNames(key: string): [string, string] {
   return [`${stem}.0.rec`, `${stem}.1.rec`];
 }
 
-/** The key a slot file's name stands for (`k-` names; `h-` names are read from the file), and which slot it is. */
-export function slotOfFileName(name: string): { stem: string; slot: 0 | 1; key: string | undefined } | undefined {
-  const m = /^(.+)\.([01])\.rec$/.exec(name);
-  if (!m) return undefined;
-  return { stem: m[1], slot: m[2] === '0' ? 0 : 1, key: keyOfFileName(`${m[1]}.json`) };
+/** Whether a file is a slot, and the key its name stands for (none for `h-` names: their key is read from the file). */
+function slotOfFileName(name: string): { key: string | undefined } | undefined {
+  const m = /^(.+)\.[01]\.rec$/.exec(name);
+  return m ? { key: keyOfFileName(`${m[1]}.json`) } : undefined;
 }
 
 const SLOT_MAGIC = 'bra-slot';
