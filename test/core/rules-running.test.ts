@@ -45,7 +45,7 @@ describe('rules for running the process (valid and invalid examples, exact range
     assert.deepEqual(at(check(bpmnFile(body.replace(link('Application'), ''))).diags, 'engine-unsupported'), []);
   });
 
-  it('engine-unsupported: compensation event subprocesses, global tasks; quiet on escalations from called processes and on interrupting escalation/signal catches on subprocesses and event subprocesses (run as on Camunda)', () => {
+  it('engine-unsupported: compensation and timer-started event subprocesses, global tasks; quiet on escalations from called processes and on interrupting escalation/signal catches on subprocesses and event subprocesses (run as on Camunda)', () => {
     const body = `${link('Application')}
     <bpmn:subProcess id="sp"><bpmn:task id="in"/></bpmn:subProcess>
     <bpmn:boundaryEvent id="b1" attachedToRef="sp"><bpmn:escalationEventDefinition/></bpmn:boundaryEvent>
@@ -58,6 +58,8 @@ describe('rules for running the process (valid and invalid examples, exact range
     <bpmn:subProcess id="esp" triggeredByEvent="true"><bpmn:startEvent id="s1"><bpmn:signalEventDefinition/></bpmn:startEvent></bpmn:subProcess>
     <bpmn:subProcess id="esp2" triggeredByEvent="true"><bpmn:startEvent id="s2" isInterrupting="false"><bpmn:escalationEventDefinition/></bpmn:startEvent></bpmn:subProcess>
     <bpmn:subProcess id="esp3" triggeredByEvent="true"><bpmn:startEvent id="s3">⟪<bpmn:compensateEventDefinition/>⟫</bpmn:startEvent></bpmn:subProcess>
+    <bpmn:subProcess id="esp4" triggeredByEvent="true"><bpmn:startEvent id="s4">⟪<bpmn:timerEventDefinition id="td4">⟫<bpmn:timeDuration>PT1M</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:startEvent></bpmn:subProcess>
+    <bpmn:subProcess id="sp2"><bpmn:startEvent id="s5"><bpmn:timerEventDefinition id="td5"><bpmn:timeDuration>PT1M</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:startEvent></bpmn:subProcess>
     <bpmn:intermediateThrowEvent id="th"><bpmn:escalationEventDefinition/></bpmn:intermediateThrowEvent>
     ⟪<bpmn:globalScriptTask id="g">⟫</bpmn:globalScriptTask>`;
     const { diags, spans } = check(bpmnFile(body));

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { decodeSlot, fileNameOf, InstanceStore, slotFileNames, type StoredInstance } from '../../server/src/facade/embedded/store';
+import { decodeSlot, encodeSlot, fileNameOf, InstanceStore, slotFileNames, type StoredInstance } from '../../server/src/facade/embedded/store';
 import { tempDir } from '../helpers';
 
 function record(key: string, version = 1, note = ''): StoredInstance {
@@ -221,5 +221,68 @@ describe('instance store (embedded engine): two slot files written in turn, in p
     }
     await writer;
     assert.ok(reads > 10, `${reads} reads beside the writes`);
+  });
+});
+
+describe('instance store (embedded engine): a restart always starts', () => {
+  const instances = (dir: string) => path.join(dir, 'instances');
+  const opened = async (dir: string) => {
+    const lines: string[] = [];
+    const seen: string[] = [];
+    const store = new InstanceStore(dir, (l) => lines.push(l));
+    await store.init((rec) => seen.push(rec.businessKey));
+    return { store, lines, seen };
+  };
+
+  it('an instance whose slots hold no whole record (a first write never acknowledged) is dropped with a log line naming its files; the others are served', async () => {
+    const { dir, store } = await newStore();
+    await store.write(record('kept', 1));
+    await store.write(record('kept', 2));
+    await store.write(record('hashed'.repeat(40), 1)); // an h-… name: its key is inside the slot
+    // The crash cases: an empty slot (created, nothing written), a half-written first slot, and both of a
+    // hashed name's slots torn.
+    const [empty] = slotFileNames('empty');
+    fs.writeFileSync(path.join(instances(dir), empty), '');
+    const [half] = slotFileNames('half');
+    const bytes = Buffer.concat(encodeSlot(1, JSON.stringify(record('half', 1))));
+    fs.writeFileSync(path.join(instances(dir), half), bytes.subarray(0, bytes.length - 10));
+    const [hashed] = slotFileNames('x'.repeat(300));
+    fs.writeFileSync(path.join(instances(dir), hashed), bytes.subarray(0, 30));
+
+    const { store: again, lines, seen } = await opened(dir);
+    assert.deepEqual(again.list(), ['hashed'.repeat(40), 'kept']);
+    assert.deepEqual(seen.sort(), ['hashed'.repeat(40), 'kept'], 'every whole record is handed to the engine once');
+    assert.equal((await again.read('kept'))?.version, 2);
+    assert.equal(lines.length, 3, lines.join('\n'));
+    for (const f of [empty, half, hashed]) {
+      assert.ok(lines.some((l) => l.includes(f) && /no whole record/.test(l)), `a line names ${f}: ${lines.join(' | ')}`);
+      assert.ok(!fs.existsSync(path.join(instances(dir), f)), `${f} is gone`);
+    }
+    // Nothing is left to drop at the next start, and the dropped key can be created again.
+    assert.deepEqual((await opened(dir)).lines, []);
+    await again.write(record('empty', 1, 'created again'));
+    assert.equal((await (await opened(dir)).store.read('empty'))?.variables.note, 'created again');
+  });
+
+  it('a newest slot torn at the start (a crash while writing it) falls back to the whole record before it, with no line', async () => {
+    const { dir, store } = await newStore();
+    await store.write(record('t', 1));
+    await store.write(record('t', 2));
+    const second = path.join(instances(dir), slotFileNames('t')[1]);
+    fs.truncateSync(second, 20);
+    const { store: again, lines } = await opened(dir);
+    assert.equal((await again.read('t'))?.version, 1);
+    assert.deepEqual(lines, []);
+  });
+
+  it('an unreadable file of the single-file layout is moved aside with a line, not a refusal to start', async () => {
+    const { dir, store } = await newStore();
+    await store.write(record('good', 1));
+    fs.writeFileSync(path.join(instances(dir), fileNameOf('broken')), '{"businessKey": "bro');
+    const { store: again, lines } = await opened(dir);
+    assert.deepEqual(again.list(), ['good']);
+    assert.ok(fs.existsSync(path.join(instances(dir), `${fileNameOf('broken')}.unreadable`)), 'kept for a person to look at');
+    assert.equal(lines.length, 1);
+    assert.match(lines[0], /k-broken\.json.*unreadable/);
   });
 });

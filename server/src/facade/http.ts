@@ -54,7 +54,7 @@ export function hostAllowed(header: string | undefined, bind: string, allowed: r
   return allowed.length === 0 || listed || isLoopbackAddress(name);
 }
 
-const ENGINE_STATUS: Record<EngineErrorKind, number> = { 'not-found': 404, conflict: 409, rejected: 422, unavailable: 503 };
+const ENGINE_STATUS: Record<EngineErrorKind, number> = { 'not-found': 404, conflict: 409, rejected: 422, unavailable: 503, 'storage-full': 507 };
 /** fastify's maxParamLength: well above the longest business key (128) and engine item ids (Camunda 7: 36). */
 export const MAX_PARAM_LENGTH = 512;
 
@@ -162,7 +162,7 @@ function answerError(err: Error & { statusCode?: number; code?: string }, reply:
   }
   if (err instanceof EngineError) {
     const status = ENGINE_STATUS[err.kind];
-    const ext = err.element ? { type: 'https://bpmn-resource-api.dev/problems/process-rejected', element: err.element } : {};
+    const ext = err.element ? { type: 'https://bpmn-resource-api.dev/problems/process-rejected', element: err.element } : err.kind === 'storage-full' ? { type: 'https://bpmn-resource-api.dev/problems/storage-full' } : {};
     if (status === 503) reply.header('Retry-After', '5');
     return sendProblem(reply, status, err.message, ext);
   }

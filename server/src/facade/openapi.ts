@@ -186,6 +186,8 @@ function decorate(api: ApiModel, paths: Record<string, PathItem>, security: unkn
         o.responses['414'] = problem(`a path segment is longer than ${MAX_PARAM_LENGTH} characters`);
       }
       o.responses['500'] = problem('internal error');
+      o.responses['503'] = { ...problem('the engine cannot be reached, or its storage cannot be written now; nothing was written'), headers: { 'Retry-After': { description: 'seconds to wait before trying again', schema: { type: 'integer' } } } };
+      if (method === 'post' || method === 'put' || method === 'patch') o.responses['507'] = problem("the embedded engine's data directory is full: nothing was written, reads go on, writes are taken again once space is freed");
     }
   }
   return tags;

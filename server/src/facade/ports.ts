@@ -84,9 +84,10 @@ export interface MessageRequest {
 
 /**
  * What went wrong, in engine terms; the facade maps it to HTTP (not-found 404, conflict 409,
- * rejected 422, unavailable 503).
+ * rejected 422, unavailable 503 with Retry-After, storage-full 507: the engine's storage has no room,
+ * nothing was written, reads go on).
  */
-export type EngineErrorKind = 'not-found' | 'conflict' | 'rejected' | 'unavailable';
+export type EngineErrorKind = 'not-found' | 'conflict' | 'rejected' | 'unavailable' | 'storage-full';
 
 export class EngineError extends Error {
   constructor(

@@ -23,6 +23,7 @@ const TITLES: Record<number, string> = {
   422: 'Unprocessable Content',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
+  507: 'Insufficient Storage',
 };
 
 export class HttpProblem extends Error {

@@ -279,6 +279,15 @@ function readFlowElement(doc: BpmnDocument, el: XmlElement, facts: ExecutionFact
     case 'globalBusinessRuleTask':
       facts.gaps.push({ element: el, span: { start: el.start, end: el.startTagEnd }, message: `the embedded engine (bpmn-engine) cannot load a ${el.local}: a call activity cannot call it` });
       return;
+    case 'timerEventDefinition': {
+      // bpmn-elements starts an event subprocess only for a delegated message or signal: a timer start event
+      // of one is never armed, so the event subprocess never runs (the process goes on as if it were absent).
+      const sub = el.parent?.local === 'startEvent' ? el.parent.parent : undefined;
+      if (sub?.local === 'subProcess' && attrValue(sub, 'triggeredByEvent') === 'true') {
+        facts.gaps.push({ element: el, span: { start: el.start, end: el.startTagEnd }, message: 'the embedded engine (bpmn-engine) never fires the timer start event of an event subprocess: it never runs' });
+      }
+      return;
+    }
     case 'compensateEventDefinition':
       if (el.parent?.local === 'startEvent') facts.gaps.push({ element: el, span: { start: el.start, end: el.startTagEnd }, message: 'the embedded engine (bpmn-engine) does not run a compensation event subprocess' });
       return;

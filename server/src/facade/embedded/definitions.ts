@@ -19,6 +19,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { fsyncFolder, replaceFile } from './durableFile';
 import type { ModdleContext } from './moddle';
+import { storageFailure } from './store';
 
 /** moddle-context-serializer's context: what bpmn-engine builds engines from (`sourceContext`). */
 export interface SourceContext {
@@ -54,16 +55,27 @@ export class DefinitionStore {
 
   /**
    * Serializes the model once (with `serialize`, bpmn-engine's own serializer, so the context is the one
-   * each engine would have made) and makes sure its definition file is on disk.
+   * each engine would have made) and makes sure its definition file is on disk; a warning when the disk
+   * would not take it.
    */
-  async init(moddleContext: ModdleContext, serialize: Serializer): Promise<void> {
+  async init(moddleContext: ModdleContext, serialize: Serializer): Promise<string | undefined> {
     const context = serialize(moddleContext);
     const text = context.serialize();
     // bpmn-engine serializes the source again for each state it gives: the same text, so hand it over.
     context.serialize = () => text;
     await fsp.mkdir(this.dir, { recursive: true });
     for (const f of await fsp.readdir(this.dir)) if (f.endsWith('.tmp')) await fsp.rm(path.join(this.dir, f), { force: true }); // cut by a crash
-    this.current = { context, text, hash: await this.keep(text) };
+    const hash = definitionHash(text);
+    this.current = { context, text, hash };
+    try {
+      await this.keep(text);
+    } catch (e) {
+      // A full or failing disk must not keep the facade from starting: reads need no new file, and the
+      // first write tries to keep the definition again (pack), answering as the disk does then.
+      if (!storageFailure(e, this.dir)) throw e;
+      return `the served model's definition could not be written to ${this.dir} (${(e as NodeJS.ErrnoException).code}); instances are read, and writes are tried again when they come`;
+    }
+    return undefined;
   }
 
   /** The shared serialized context every engine of the served model is built from. */
@@ -79,7 +91,7 @@ export class DefinitionStore {
     const { text, hash } = this.model();
     for (const d of (state as EngineState).definitions ?? []) {
       if (d.source === undefined) continue;
-      d.sourceRef = d.source === text ? hash : await this.keep(d.source);
+      d.sourceRef = d.source === text && this.onDisk.has(hash) ? hash : await this.keep(d.source);
       delete d.source;
     }
     return JSON.stringify(state);
@@ -136,7 +148,7 @@ export class DefinitionStore {
 
   /** Makes sure a definition is on disk (written whole: temporary file, fsync, rename, folder fsync); its hash. */
   private async keep(text: string): Promise<string> {
-    const hash = createHash('sha256').update(text).digest('hex').slice(0, 32);
+    const hash = definitionHash(text);
     if (this.onDisk.has(hash)) return hash;
     let writing = this.writing.get(hash);
     if (!writing) {
@@ -159,4 +171,8 @@ export class DefinitionStore {
     if (!this.current) throw new Error('DefinitionStore used before init');
     return this.current;
   }
+}
+
+function definitionHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }

@@ -13,12 +13,18 @@ export async function replaceFile(file: string, text: string): Promise<void> {
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
   const fh = await fsp.open(tmp, 'w');
   try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
+    try {
+      await fh.writeFile(text);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fsp.rename(tmp, file);
+  } catch (e) {
+    // A full disk must not leave a temporary file per attempt (one left anyway is removed at the next start).
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
+    throw e;
   }
-  await fsp.rename(tmp, file);
 }
 
 /** Makes a folder's entries (renames, removals) durable. */

@@ -15,8 +15,9 @@ import { KeyedMutex, Lru } from './concurrency';
 import { DefinitionStore, type SourceContext } from './definitions';
 import { prepareModdle, type ModdleContext, type SourceFile } from './moddle';
 import { elementBehaviours, InstanceRuntime, type InstanceVariables } from './runtime';
+import { guardResume } from './resumeGuard';
 import { TimerScheduler } from './scheduler';
-import { InstanceStore, type StoredInstance } from './store';
+import { InstanceStore, storageFailure, type StoredInstance } from './store';
 
 // bpmn-engine ships CommonJS next to its ESM build; its types are loose, so we type what we use.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -74,6 +75,8 @@ export interface EmbeddedOptions {
 }
 
 const SETTLE_LIMIT = 10_000;
+/** how long due timers wait before they are tried again after the disk refused their step */
+const STORAGE_RETRY_MS = 5_000;
 
 /** bpmn-engine in process, state and process data on disk, idle instances evicted from memory, timers fired by a scheduler. */
 export class EmbeddedEngine implements ProcessEngineAdapter {
@@ -104,11 +107,11 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
   private readonly log: (line: string) => void;
 
   constructor(private readonly options: EmbeddedOptions) {
-    this.store = new InstanceStore(options.dataDir);
+    this.log = options.log ?? (() => undefined);
+    this.store = new InstanceStore(options.dataDir, this.log);
     this.definitions = new DefinitionStore(options.dataDir);
     this.live = new Lru(options.maxLiveEngines ?? 8);
     this.snapshots = new Lru(options.maxCachedSnapshots ?? 200);
-    this.log = options.log ?? (() => undefined);
     this.scheduler = new TimerScheduler((key) => this.fireTimers(key));
     for (const s of options.sources) this.index(s.doc);
     this.elements = elementBehaviours(this.interruptedThrows, this.interruptingEventSubprocesses);
@@ -134,12 +137,18 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
   }
 
   async init(): Promise<string[]> {
-    await this.store.init();
+    // Timers of every waiting instance, from the files: they fire after a restart too. And which model
+    // definitions the instances still run on: the others are removed.
+    const referenced = new Set<string>();
+    await this.store.init((rec) => {
+      if (rec.state === 'active' && !rec.incident) this.scheduler.schedule(rec.businessKey, earliest(rec));
+      for (const ref of DefinitionStore.refsOf(rec.engineState)) referenced.add(ref);
+    });
     // Parse the BPMN once for all instances (bpmn-engine would otherwise parse it per instance).
     const moddleContext = await prepareModdle(this.options.sources, this.options.processId, this.zeebeCalled);
     // Serialized once for every engine (definitions.ts); bpmn-engine reads the model here, so a model it
     // cannot read fails at start-up, not at the first request.
-    await this.definitions.init(moddleContext, (ctx) => {
+    const definitionWarning = await this.definitions.init(moddleContext, (ctx) => {
       const check = new Engine({ name: 'check', elements: this.elements }) as unknown as { _serializeModdleContext?: (c: ModdleContext) => SourceContext };
       if (typeof check._serializeModdleContext !== 'function') throw new Error('this bpmn-engine version has no _serializeModdleContext (made for 25.x)');
       try {
@@ -148,16 +157,8 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
         throw new Error(`bpmn-engine cannot read the model: ${(e as Error).message}${this.elementsOfType((e as Error).message)}`);
       }
     });
-    // Timers of every waiting instance, from the files: they fire after a restart too. And which model
-    // definitions the instances still run on: the others are removed.
-    const referenced = new Set<string>();
-    for (const key of this.store.list()) {
-      const rec = await this.store.read(key);
-      if (rec?.state === 'active' && !rec.incident) this.scheduler.schedule(key, earliest(rec));
-      for (const ref of DefinitionStore.refsOf(rec?.engineState ?? null)) referenced.add(ref);
-    }
     await this.definitions.prune(referenced);
-    return [];
+    return definitionWarning ? [definitionWarning] : [];
   }
 
   async start(req: StartRequest): Promise<InstanceSnapshot> {
@@ -336,6 +337,25 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
 
   /** Records engine state, waiting activities and timers, writes the file (fsync), then updates the caches and the scheduler. */
   private async persist(rec: StoredInstance, live: Live | undefined): Promise<void> {
+    try {
+      await this.record(rec, live);
+    } catch (e) {
+      // Not written: what the engine in memory did is not the instance's state. The next request recovers
+      // the instance from its file, where it stands as before this step.
+      this.live.delete(rec.businessKey);
+      this.snapshots.delete(rec.businessKey);
+      const failure = storageFailure(e, this.options.dataDir);
+      if (failure) this.log(`[${rec.businessKey}] not written: ${failure.message}`);
+      throw failure ?? e;
+    }
+    this.snapshots.set(rec.businessKey, rec);
+    if (live && rec.state === 'active') this.live.set(rec.businessKey, live);
+    else this.live.delete(rec.businessKey);
+    this.scheduler.schedule(rec.businessKey, rec.state === 'active' && !rec.incident ? earliest(rec) : undefined);
+  }
+
+  /** Fills in the record from the engine (state, waiting activities, timers) and writes it. */
+  private async record(rec: StoredInstance, live: Live | undefined): Promise<void> {
     if (live) {
       const completed = live.engine.state !== 'running' || this.onlyStrayFlows(rec, live);
       rec.waiting = completed ? [] : this.waitingOf(live.execution, live.runtime);
@@ -350,10 +370,6 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
       }
     }
     await this.store.write(rec);
-    this.snapshots.set(rec.businessKey, rec);
-    if (live && rec.state === 'active') this.live.set(rec.businessKey, live);
-    else this.live.delete(rec.businessKey);
-    this.scheduler.schedule(rec.businessKey, rec.state === 'active' && !rec.incident ? earliest(rec) : undefined);
   }
 
   /** For "Unknown activity type bpmn:X": where the model has such elements (`at g 'name'`), so the user can find them. */
@@ -446,6 +462,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
     if (existing) return existing;
     const live = this.newLive(next);
     live.engine.recover(await this.definitions.unpack(rec.engineState!));
+    guardResume(live.engine);
     live.execution = await live.engine.resume();
     this.live.set(rec.businessKey, live);
     return live;
@@ -453,10 +470,16 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
 
   /** The scheduler's call: fires what is due for one instance. */
   private async fireTimers(key: string): Promise<void> {
-    await this.mutex.run(key, async () => {
-      const rec = await this.load(key);
-      if (rec && rec.state === 'active' && !rec.incident) await this.fireDue(rec);
-    });
+    try {
+      await this.mutex.run(key, async () => {
+        const rec = await this.load(key);
+        if (rec && rec.state === 'active' && !rec.incident) await this.fireDue(rec);
+      });
+    } catch (e) {
+      // Reading the instance or writing its incident failed (the disk): nothing changed, so try again later.
+      this.log(`[${key}] timers not fired: ${(e as Error).message}; tried again in ${STORAGE_RETRY_MS / 1000} s`);
+      this.scheduler.schedule(key, Date.now() + STORAGE_RETRY_MS);
+    }
   }
 
   /**
@@ -478,6 +501,11 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
       return next;
     } catch (e) {
       const err = e as EngineError;
+      if (err.kind === 'storage-full' || err.kind === 'unavailable') {
+        // The disk refused the step, not the process: the timers stay due and are tried again shortly.
+        this.scheduler.schedule(rec.businessKey, Date.now() + STORAGE_RETRY_MS);
+        return undefined;
+      }
       const incident = { elementId: err.element?.id ?? '', ...(err.element?.name ? { elementName: err.element.name } : {}), message: err.message, at: new Date().toISOString() };
       this.log(`[${rec.businessKey}] incident: ${err.message}`);
       const stuck: StoredInstance = { ...rec, incident };

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import type { InstanceSnapshot } from '../ports';
+import { EngineError, type InstanceSnapshot } from '../ports';
 import { fsyncFolder } from './durableFile';
 import type { InstanceVariables } from './runtime';
 
@@ -37,11 +37,8 @@ export function slotFileNames(key: string): [string, string] {
   return [`${stem}.0.rec`, `${stem}.1.rec`];
 }
 
-/** Whether a file is a slot, and the key its name stands for (none for `h-` names: their key is read from the file). */
-function slotOfFileName(name: string): { key: string | undefined } | undefined {
-  const m = /^(.+)\.[01]\.rec$/.exec(name);
-  return m ? { key: keyOfFileName(`${m[1]}.json`) } : undefined;
-}
+/** A slot file's name: `<stem>.0.rec` or `<stem>.1.rec`. */
+const SLOT_NAME = /^(.+)\.[01]\.rec$/;
 
 const SLOT_MAGIC = 'bra-slot';
 
@@ -97,38 +94,88 @@ export class InstanceStore {
   private dirSync: Promise<void> | undefined;
   private nextDirSync: Promise<void> | undefined;
 
-  constructor(dataDir: string) {
+  constructor(
+    dataDir: string,
+    /** tells the operator what the store did on its own (files dropped or moved aside at start) */
+    private readonly log: (line: string) => void = () => undefined,
+  ) {
     this.dir = path.join(dataDir, 'instances');
   }
 
-  /** Reads the folder; files of earlier layouts (`<key>.json`, then `k-…json`) are read and written as slots when next written. */
-  async init(): Promise<void> {
+  /**
+   * Reads the folder and hands every whole record to `visit` (the engine schedules timers from them: one
+   * pass over the files at start). Files of earlier layouts (`<key>.json`, then `k-…json`) are read and
+   * written as slots when next written. A restart always starts: an instance whose slots hold no whole
+   * record belongs to a create that was never acknowledged (a crash or a full disk during its first
+   * write), so its files are dropped with a log line; an unreadable file of an earlier layout is moved
+   * aside (`.unreadable`) with a log line, never a refusal to serve the others.
+   */
+  async init(visit: (rec: StoredInstance) => void = () => undefined): Promise<void> {
     await fsp.mkdir(this.dir, { recursive: true });
-    for (const f of await fsp.readdir(this.dir)) {
+    const names = await fsp.readdir(this.dir);
+    const present = new Set(names);
+    const stems = new Set<string>();
+    for (const f of names) {
       if (f.endsWith('.tmp')) {
         await fsp.rm(path.join(this.dir, f), { force: true }); // a write cut by a crash
         continue;
       }
-      const slot = slotOfFileName(f);
-      if (slot) {
-        const key = slot.key ?? (await this.keyInSlot(f));
-        if (key !== undefined) this.keys.add(key);
-        continue;
-      }
-      if (!f.endsWith('.json')) continue;
-      const key = keyOfFileName(f);
-      if (key !== undefined) {
-        this.keys.add(key);
-      } else if (f.startsWith('h-')) {
-        const rec = JSON.parse(await fsp.readFile(path.join(this.dir, f), 'utf8')) as StoredInstance;
-        this.keys.add(rec.businessKey);
-      } else {
-        const rec = JSON.parse(await fsp.readFile(path.join(this.dir, f), 'utf8')) as StoredInstance;
-        await this.write(upgrade(rec));
-        await fsp.rm(path.join(this.dir, f), { force: true });
-      }
+      const m = SLOT_NAME.exec(f);
+      if (m) stems.add(m[1]);
+    }
+    const slotted = new Set<string>();
+    for (const stem of stems) if (await this.initSlots(stem, present.has(`${stem}.json`), visit)) slotted.add(stem);
+    for (const f of names) {
+      if (!f.endsWith('.json') || slotted.has(f.slice(0, -'.json'.length))) continue;
+      await this.initSingleFile(f, visit);
     }
     await this.syncDir();
+  }
+
+  /**
+   * One instance's slot files at start: its newest whole record (true), or none whole: then the file of the
+   * single-file layout beside them is the record, or there is none and the files are dropped (false).
+   */
+  private async initSlots(stem: string, legacy: boolean, visit: (rec: StoredInstance) => void): Promise<boolean> {
+    const files: [string, string] = [`${stem}.0.rec`, `${stem}.1.rec`];
+    const found = await readSlots(this.dir, files);
+    if (found.json === undefined) {
+      if (legacy) return false; // the older file is the record (a write moving it to a slot was cut)
+      for (const f of files) await fsp.rm(path.join(this.dir, f), { force: true });
+      this.log(`instance store: dropped ${files.filter((_f, i) => found.slots.exists[i]).join(' and ')} held no whole record (the first write of an instance, never acknowledged: a crash or a full disk during it)`);
+      return false;
+    }
+    const rec = upgrade(JSON.parse(found.json) as StoredInstance);
+    const key = keyOfFileName(`${stem}.json`) ?? rec.businessKey;
+    this.keys.add(key);
+    this.slots.set(key, found.slots);
+    // A slot is written after the single-file layout's file, so it is the newer: that file can go.
+    if (legacy) await fsp.rm(path.join(this.dir, `${stem}.json`), { force: true });
+    visit(rec);
+    return true;
+  }
+
+  /** A file of an earlier layout (no slot beside it) at start. */
+  private async initSingleFile(name: string, visit: (rec: StoredInstance) => void): Promise<void> {
+    const file = path.join(this.dir, name);
+    let rec: StoredInstance;
+    try {
+      rec = upgrade(JSON.parse(await fsp.readFile(file, 'utf8')) as StoredInstance);
+      if (typeof rec.businessKey !== 'string') throw new Error('it names no business key');
+    } catch (e) {
+      // Written by rename, so never torn by a crash: damaged some other way. Kept for a person to look at.
+      await fsp.rename(file, `${file}.unreadable`);
+      this.log(`instance store: moved ${name} aside to ${name}.unreadable: it is not a readable instance record (${(e as Error).message})`);
+      return;
+    }
+    const key = keyOfFileName(name);
+    if (key !== undefined || name.startsWith('h-')) {
+      this.keys.add(key ?? rec.businessKey);
+    } else {
+      await this.write(rec); // the oldest layout, `<key>.json`: moved to slots now
+      await fsp.rm(file, { force: true });
+    }
+    visit(rec);
   }
 
   has(key: string): boolean {
@@ -164,14 +211,22 @@ export class InstanceStore {
     const known = !this.keys.has(key) ? fresh() : (this.slots.get(key) ?? (await this.locate(key, true)).slots);
     const target: 0 | 1 = known.latest === 0 ? 1 : 0;
     const seq = known.seq + 1;
-    const { fd, created } = await openSlot(path.join(this.dir, slotFileNames(key)[target]), known.exists[target]);
+    const file = path.join(this.dir, slotFileNames(key)[target]);
+    const { fd, created } = await openSlot(file, known.exists[target]);
     try {
-      await fdWritev(fd, encodeSlot(seq, JSON.stringify(rec)), 0);
-      await fdDatasync(fd);
-    } finally {
-      await fdClose(fd);
+      try {
+        await fdWritev(fd, encodeSlot(seq, JSON.stringify(rec)), 0);
+        await fdDatasync(fd);
+      } finally {
+        await fdClose(fd);
+      }
+      if (created) await this.syncDir();
+    } catch (e) {
+      // Not acknowledged. An overwritten slot is torn now, and the other slot still holds the newest record;
+      // a slot this write created goes (a full disk must not leave an empty file per refused write).
+      if (created) await fsp.rm(file, { force: true }).catch(() => undefined); // unremovable: init drops it at the next start
+      throw e;
     }
-    if (created) await this.syncDir();
     const now: Slots = { latest: target, seq, exists: target === 0 ? [true, known.exists[1]] : [known.exists[0], true], legacy: known.legacy };
     this.slots.set(key, now);
     if (!this.keys.has(key)) {
@@ -211,23 +266,14 @@ export class InstanceStore {
    * to write); a reader's only when none is, since a read beside a write may have seen the files before it.
    */
   private async locate(key: string, forWrite: boolean): Promise<{ json: string | undefined; slots: Slots }> {
-    const names = slotFileNames(key);
-    const [a, b] = await Promise.all(names.map((n) => readIfThere(path.join(this.dir, n))));
-    const da = a && decodeSlot(a);
-    const db = b && decodeSlot(b);
-    const best = da && (!db || da.seq > db.seq) ? 0 : db ? 1 : undefined;
-    const whole = best === 0 ? da : best === 1 ? db : undefined;
-    const legacyBytes = best === undefined ? await readIfThere(path.join(this.dir, fileNameOf(key))) : undefined;
-    const slots: Slots = { latest: best, seq: Math.max(da?.seq ?? 0, db?.seq ?? 0), exists: [a !== undefined, b !== undefined], legacy: legacyBytes !== undefined };
-    if (forWrite || !this.slots.has(key)) this.slots.set(key, slots);
-    return { json: whole?.json ?? legacyBytes?.toString('utf8'), slots };
-  }
-
-  /** The business key a slot file of an `h-` (hashed) name holds. */
-  private async keyInSlot(name: string): Promise<string | undefined> {
-    const bytes = await readIfThere(path.join(this.dir, name));
-    const whole = bytes && decodeSlot(bytes);
-    return whole ? (JSON.parse(whole.json) as StoredInstance).businessKey : undefined;
+    const found = await readSlots(this.dir, slotFileNames(key));
+    if (found.json === undefined) {
+      const legacyBytes = await readIfThere(path.join(this.dir, fileNameOf(key)));
+      found.slots.legacy = legacyBytes !== undefined;
+      found.json = legacyBytes?.toString('utf8');
+    }
+    if (forWrite || !this.slots.has(key)) this.slots.set(key, found.slots);
+    return found;
   }
 
   /**
@@ -257,6 +303,26 @@ export class InstanceStore {
   }
 }
 
+/** Out of room: no space or quota left (a write fails whole or tears only the slot being written). */
+const FULL = new Set(['ENOSPC', 'EDQUOT']);
+/** The disk itself fails, or was remounted read-only after errors, or the folder lost its permissions. */
+const FAILING = new Set(['EIO', 'EROFS', 'EACCES', 'EPERM', 'ENOENT', 'EMFILE', 'ENFILE']);
+
+/**
+ * A write's failure in the facade's terms: a full disk is `storage-full` (507), a failing one `unavailable`
+ * (503, try again later); undefined for anything else (a defect: 500). Either way nothing was acknowledged.
+ */
+export function storageFailure(e: unknown, dir: string): EngineError | undefined {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code && FULL.has(code)) {
+    return new EngineError(`the data directory ${dir} is full (${code}): nothing was written; reads go on, and writes are taken again once space is freed`, 'storage-full');
+  }
+  if (code && FAILING.has(code)) {
+    return new EngineError(`the data directory ${dir} cannot be written (${code}: ${(e as Error).message}): nothing was written; reads go on`, 'unavailable');
+  }
+  return undefined;
+}
+
 function fresh(): Slots {
   return { latest: undefined, seq: 0, exists: [false, false], legacy: false };
 }
@@ -278,6 +344,16 @@ async function openSlot(file: string, exists: boolean): Promise<{ fd: number; cr
     }
   }
   return { fd: await fdOpen(file, 'w'), created: true };
+}
+
+/** The newest whole record of two slot files (undefined when neither holds one) and what the files are. */
+async function readSlots(dir: string, names: [string, string]): Promise<{ json: string | undefined; slots: Slots }> {
+  const [a, b] = await Promise.all(names.map((n) => readIfThere(path.join(dir, n))));
+  const da = a && decodeSlot(a);
+  const db = b && decodeSlot(b);
+  const best = da && (!db || da.seq > db.seq) ? 0 : db ? 1 : undefined;
+  const whole = best === 0 ? da : best === 1 ? db : undefined;
+  return { json: whole?.json, slots: { latest: best, seq: Math.max(da?.seq ?? 0, db?.seq ?? 0), exists: [a !== undefined, b !== undefined], legacy: false } };
 }
 
 /** A file's bytes, or undefined when it is not there. */

@@ -1,0 +1,172 @@
+/**
+ * Restarts never break an instance (embedded engine): `serve` is stopped with SIGKILL or SIGTERM while
+ * instances wait at every kind of wait state the engine has, started again on the same data directory, and
+ * every instance is then driven to its end through the API. The model (fixtures/process-data/wait-states)
+ * has one branch per wait state, chosen by the start's `product`. Not among them: a timer start event of an
+ * event subprocess, which the embedded engine never fires (check reports it as engine-unsupported).
+ */
+import { strict as assert } from 'node:assert';
+import type { ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { FIXTURES, spawnServe, tempDir } from '../helpers';
+
+const MODEL = path.join(FIXTURES, 'process-data', 'wait-states');
+/** the timers' duration: long enough to be pending when the server is stopped, short enough for a test */
+const TIMER = 'PT2S';
+
+interface Served {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+}
+
+async function call(base: string, method: string, url: string, body?: unknown): Promise<{ status: number; body: any; text: string }> {
+  const res = await fetch(base + url, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
+}
+
+async function ok(base: string, method: string, url: string, body?: unknown, status = 200): Promise<any> {
+  const r = await call(base, method, url, body);
+  assert.equal(r.status, status, `${method} ${url}: ${r.text}`);
+  return r.body;
+}
+
+function waitingIds(instance: any): string[] {
+  return (instance._process.waiting as Array<{ activityId: string }>).map((w) => w.activityId).sort();
+}
+
+/** Polls the instance until it waits at exactly `ids` (a timer moves it there by itself), bounded. */
+async function until(base: string, key: string, ids: string[], ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const inst = await ok(base, 'GET', `/application/${key}`);
+    if (inst._process.state === 'incident') assert.fail(`${key} became an incident: ${inst._process.incident.message}`);
+    if (JSON.stringify(waitingIds(inst)) === JSON.stringify([...ids].sort())) return;
+    if (Date.now() > end) assert.fail(`${key} never waited at ${ids.join(', ')}; it waits at ${waitingIds(inst).join(', ') || 'nothing'} (${inst._process.state})`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function assertCompleted(base: string, key: string): Promise<void> {
+  const inst = await ok(base, 'GET', `/application/${key}`);
+  assert.equal(inst._process.state, 'completed', `${key}: ${JSON.stringify(inst._process)}`);
+}
+
+interface WaitCase {
+  /** the branch (the start's product) and the kind of wait state it stops at */
+  branch: string;
+  /** what the instance waits at once the steps before the restart are done */
+  waitsAt: string[];
+  before?: (base: string, key: string) => Promise<void>;
+  /** after the restart: drives the instance to its end */
+  after: (base: string, key: string) => Promise<void>;
+}
+
+const decide = { accepted: true, premium: 1 };
+
+const CASES: WaitCase[] = [
+  { branch: 'user', waitsAt: ['User_wait'], after: (b, k) => ok(b, 'PUT', `/application/${k}/decision`, decide) },
+  { branch: 'receive', waitsAt: ['Receive_wait'], after: (b, k) => ok(b, 'POST', '/messages/Payment', { businessKey: k }) },
+  { branch: 'message', waitsAt: ['Message_wait'], after: (b, k) => ok(b, 'POST', '/messages/Reminder', { businessKey: k }) },
+  {
+    branch: 'timer',
+    waitsAt: [], // a timer is not among the waiting activities: the instance is active, nothing to write yet
+    after: async (b, k) => {
+      await until(b, k, ['After_timer']);
+      await ok(b, 'PUT', `/application/${k}/decision`, decide);
+    },
+  },
+  {
+    branch: 'boundary',
+    waitsAt: ['Guarded'],
+    after: async (b, k) => {
+      await until(b, k, ['Escalated']);
+      await ok(b, 'PUT', `/application/${k}/decision/approval`, { approved: true });
+    },
+  },
+  { branch: 'call', waitsAt: ['Approve_clerk'], after: (b, k) => ok(b, 'PUT', `/application/${k}/decision/approval`, { approved: true }) },
+  {
+    branch: 'timer-call',
+    waitsAt: [],
+    after: async (b, k) => {
+      await until(b, k, ['Approve_clerk']);
+      await ok(b, 'PUT', `/application/${k}/decision/approval`, { approved: true });
+    },
+  },
+  {
+    branch: 'multi-instance',
+    waitsAt: ['Vote_each'],
+    // one of the two iterations is done before the restart
+    before: async (b, k) => {
+      const items = (await ok(b, 'GET', `/application/${k}/vote`))._embedded.vote;
+      assert.equal(items.length, 2);
+      await ok(b, 'PUT', `/application/${k}/vote/${items[0].voteId}`, { yes: true });
+    },
+    after: async (b, k) => {
+      const open = (await ok(b, 'GET', `/application/${k}`))._process.waiting.filter((w: { activityId: string }) => w.activityId === 'Vote_each');
+      assert.equal(open.length, 1, 'one iteration still waits after the restart');
+      const items = (await ok(b, 'GET', `/application/${k}/vote`))._embedded.vote;
+      const first = items.find((i: { yes?: boolean }) => i.yes === true);
+      assert.ok(first, `the iteration written before the restart kept its data: ${JSON.stringify(items)}`);
+      const other = items.find((i: { yes?: boolean }) => i.yes === undefined);
+      await ok(b, 'PUT', `/application/${k}/vote/${other.voteId}`, { yes: false });
+    },
+  },
+  {
+    branch: 'join',
+    waitsAt: ['Right'],
+    // the left branch reaches the join before the restart
+    before: (b, k) => ok(b, 'PUT', `/application/${k}/decision`, decide),
+    after: (b, k) => ok(b, 'PUT', `/application/${k}/decision/approval`, { approved: true }),
+  },
+];
+
+function serve(dataDir: string): Promise<Served> {
+  return spawnServe([MODEL, '--port', '0', '--data-dir', dataDir]);
+}
+
+async function stop(server: Served, signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
+  const exited = new Promise((r) => server.child.once('exit', r));
+  server.child.kill(signal);
+  await exited;
+}
+
+describe('restarts never break an instance (embedded engine, serve stopped and started again)', function () {
+  this.timeout(60_000);
+  for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
+    it(`${signal}: an instance at every kind of wait state goes on to its end after the restart`, async () => {
+      const dataDir = tempDir('bra-restart-');
+      const first = await serve(dataDir);
+      const keys = new Map<WaitCase, string>();
+      try {
+        for (const c of CASES) {
+          const key = `${c.branch}-1`;
+          keys.set(c, key);
+          await ok(first.url, 'POST', '/application', { businessKey: key, product: c.branch, price: 100, escalateAfter: TIMER }, 201);
+          await c.before?.(first.url, key);
+        }
+        for (const c of CASES) {
+          const inst = await ok(first.url, 'GET', `/application/${keys.get(c)}`);
+          const at = waitingIds(inst);
+          assert.equal(inst._process.state, 'active', c.branch);
+          assert.deepEqual(at, [...c.waitsAt].sort(), `${c.branch} before the restart: ${JSON.stringify(inst._process)}`);
+        }
+      } finally {
+        await stop(first, signal);
+      }
+      const second = await serve(dataDir);
+      try {
+        // Every branch is driven on at once: the timers of several fire while the others are written.
+        const results = await Promise.allSettled(CASES.map(async (c) => {
+          await c.after(second.url, keys.get(c)!);
+          await assertCompleted(second.url, keys.get(c)!);
+        }));
+        const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${CASES[i].branch}: ${(r.reason as Error).message}`] : []));
+        assert.deepEqual(failed, [], `after ${signal}:\n${failed.join('\n')}\nserver log:\n${second.output()}`);
+      } finally {
+        await stop(second, 'SIGTERM');
+      }
+    });
+  }
+});
