@@ -215,7 +215,7 @@ export class InstanceStore {
     const { fd, created } = await openSlot(file, known.exists[target]);
     try {
       try {
-        await fdWritev(fd, encodeSlot(seq, JSON.stringify(rec)), 0);
+        await writeAll(fd, encodeSlot(seq, JSON.stringify(rec)));
         await fdDatasync(fd);
       } finally {
         await fdClose(fd);
@@ -333,6 +333,22 @@ const fdOpen = promisify(fs.open);
 const fdWritev = promisify(fs.writev);
 const fdDatasync = promisify(fs.fdatasync);
 const fdClose = promisify(fs.close);
+
+/**
+ * Writes the buffers from the start of the file. A write may take fewer bytes than asked without an error (a
+ * disk filling up takes what fits; ENOSPC comes with the next call): the rest is written until all is, or the
+ * file system says why not. Acknowledging a short write would acknowledge a torn record.
+ */
+async function writeAll(fd: number, buffers: Buffer[]): Promise<void> {
+  const total = buffers.reduce((n, b) => n + b.length, 0);
+  let done = (await fdWritev(fd, buffers, 0)).bytesWritten;
+  while (done < total) {
+    const rest = Buffer.concat(buffers).subarray(done);
+    const n = (await fdWritev(fd, [rest], done)).bytesWritten;
+    if (n === 0) throw Object.assign(new Error(`no byte could be written at offset ${done}`), { code: 'ENOSPC' });
+    done += n;
+  }
+}
 
 /** Opens a slot to overwrite in place, or creates it (then its folder entry must be made durable). */
 async function openSlot(file: string, exists: boolean): Promise<{ fd: number; created: boolean }> {
