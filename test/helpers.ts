@@ -142,13 +142,14 @@ export function splitProject(modelNames: string[]): { root: string; bpmn: string
  * Runs `serve` (of the project's bin, or of another CLI file such as the .vsix's dist/cli.js) as its own
  * process; resolves with its URL once it prints `listening on`, rejects with its output if it exits first.
  */
-export function spawnServe(args: string[], options: { cli?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+/** `serve` in its own process, resolved once it says where it listens (`listening`: how that line reads; the text form by default). */
+export function spawnServe(args: string[], options: { cli?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}, listening = /listening on (http:\/\/\S+)/): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const child = spawn(process.execPath, [options.cli ?? path.join(ROOT, 'bin', 'bpmn-resource-api.js'), 'serve', ...args], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
+      const m = listening.exec(out);
       if (m) resolve({ child, url: m[1], output: () => out });
     });
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));

@@ -7,8 +7,9 @@
  */
 import { strict as assert } from 'node:assert';
 import type { ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FIXTURES, spawnServe, tempDir } from '../helpers';
+import { copyExample, FIXTURES, spawnServe, tempDir } from '../helpers';
 
 const MODEL = path.join(FIXTURES, 'process-data', 'wait-states');
 /** the timers' duration: long enough to be pending when the server is stopped, short enough for a test */
@@ -169,4 +170,44 @@ describe('restarts never break an instance (embedded engine, serve stopped and s
       }
     });
   }
+});
+
+describe('start-up says where the instances are (embedded engine, the model changed while they wait)', function () {
+  this.timeout(30_000);
+  it('per model version how many instances are active, and which wait at an activity the served model no longer has', async () => {
+    const dir = copyExample(tempDir('bra-renamed-'));
+    const bpmn = path.join(dir, 'application.bpmn');
+    const dataDir = tempDir('bra-renamed-data-');
+    const first = await spawnServe([bpmn, '--port', '0', '--data-dir', dataDir]);
+    try {
+      await ok(first.url, 'POST', '/application', { businessKey: 'm1', product: 'car' }, 201);
+      for (const d of (await ok(first.url, 'GET', '/application/m1/document'))._embedded.document) {
+        await ok(first.url, 'PUT', `/application/m1/document/${d.documentId}`, { description: 'passport', type: 'identity' });
+      }
+      await ok(first.url, 'POST', '/application', { businessKey: 'm2', product: 'bike' }, 201); // waits at the uploads, kept by the change
+      assert.deepEqual(waitingIds(await ok(first.url, 'GET', '/application/m1')), ['Activity_04bi4lp']);
+    } finally {
+      await stop(first, 'SIGTERM');
+    }
+    // The issue's change: the evaluation task renamed.
+    fs.writeFileSync(bpmn, fs.readFileSync(bpmn, 'utf8').replaceAll('Activity_04bi4lp', 'Activity_evaluate'));
+    const second = await spawnServe([bpmn, '--port', '0', '--data-dir', dataDir]);
+    try {
+      await ok(second.url, 'POST', '/application', { businessKey: 'm3' }, 201);
+      const out = second.output();
+      assert.match(out, /2 active instances on an earlier model \([0-9a-f]{8}\)/);
+      assert.match(out, /warning: 1 instance waits at an activity the served model no longer has: 'm1' at Activity_04bi4lp\. It runs on the model it started with/);
+      assert.ok(!/'m2'/.test(out), 'm2 waits at an activity both models have');
+      assert.equal((await ok(second.url, 'GET', '/application/m1')).product, 'car', 'still readable');
+    } finally {
+      await stop(second, 'SIGTERM');
+    }
+    // New instances run on the served model: the next start counts them there.
+    const third = await spawnServe([bpmn, '--port', '0', '--data-dir', dataDir]);
+    try {
+      assert.match(third.output(), /1 active instance on the served model \([0-9a-f]{8}\)\n.*2 active instances on an earlier model/s);
+    } finally {
+      await stop(third, 'SIGTERM');
+    }
+  });
 });

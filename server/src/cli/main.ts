@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { diagnosticsOf, withRanges, type RangedDiagnostic } from '../core/check';
 import { routeTable, type RouteEntry } from '../core/resources/routes';
 import { httpRequests, type HttpDialect } from '../core/resources/httpRequests';
@@ -10,6 +9,7 @@ import { ENGINES } from '../facade/engineTypes';
 import { loadModel, loadProject, BpmnNeighbours, modelDiagnostics, requireModel } from '../node/project';
 import { toSarif, type FileDiagnostic } from './sarif';
 import { packageVersion } from '../node/version';
+import { HelpRequested, parseCommand, type CommandSpec, type OptionSpec } from './options';
 
 const USAGE = `usage: bpmn-resource-api <command> [options]
 
@@ -20,26 +20,70 @@ commands:
   model <xmi> [--format text|json]
   serve <bpmn…|folder> [--model FILE] [--engine embedded|camunda7|camunda8] [--engine-url URL] [--deploy] [--port N] [--host H] [--data-dir D] [--token T]
         [--body-limit BYTES] [--max-live-engines N] [--allow-scripts] [--allowed-host NAME…] [--cors ORIGIN] [--log-requests]
+        [--log-format text|json] [--metrics] [--drain-delay MS] [--shutdown-timeout MS]
   openapi <bpmn…|folder> [--model FILE]
-  lsp --stdio`;
+  lsp --stdio
+
+'bpmn-resource-api <command> --help' lists a command's options and the environment variables (BPMN_RESOURCE_API_…) that set them.`;
 
 export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
 }
 
-type Options = ParseArgsConfig['options'];
-
-export function parse(args: string[], options: Options, minPositionals: number, what: string): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split('\n')[0]);
-  }
-  if (parsed.positionals.length < minPositionals) throw new UsageError(`missing ${what}`);
-  return parsed as { values: Record<string, string | boolean | undefined>; positionals: string[] };
+/** Reads a command's arguments by its spec (options.ts): `--help`, environment variables, usage errors. */
+export function parse(args: string[], spec: CommandSpec): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  return parseCommand(args, spec) as { values: Record<string, string | boolean | undefined>; positionals: string[] };
 }
+
+const MODEL: OptionSpec = { type: 'string', arg: 'FILE', help: 'the UML model (XMI); else bpmn-resource-api.json, else the one *.uml/*.xmi beside the BPMN file' };
+const ENGINE_CHOICE = `one of ${ENGINES.join(', ')}`;
+
+export const CHECK: CommandSpec = {
+  name: 'check',
+  synopsis: '<files or folders…>',
+  summary: 'Checks the linkedResource annotations of BPMN files against the UML model. Exit 0: no errors, 1: errors found, 2: bad usage.',
+  minPositionals: 1,
+  what: 'files or folders to check',
+  options: {
+    model: MODEL,
+    format: { type: 'string', arg: 'text|json|sarif', help: 'output format (json: LSP positions; sarif: SARIF 2.1.0)' },
+    engine: { type: 'string', arg: 'ENGINE', help: `also check what this engine cannot run as drawn: ${ENGINE_CHOICE}` },
+  },
+};
+
+const ROUTES: CommandSpec = {
+  name: 'routes',
+  synopsis: '<bpmn…|folder>',
+  summary: 'Prints the resource tree: every URI, its multiplicity, methods and the activities that write it.',
+  minPositionals: 1,
+  what: 'the BPMN files or folder',
+  options: { model: MODEL, format: { type: 'string', arg: 'text|json', help: 'output format' } },
+};
+
+const REQUESTS: CommandSpec = {
+  name: 'requests',
+  synopsis: '<bpmn>',
+  summary: 'Writes a .http file (REST Client, httpyac) that walks the process through its API.',
+  minPositionals: 1,
+  what: 'the BPMN file',
+  options: {
+    model: MODEL,
+    'base-url': { type: 'string', arg: 'URL', help: 'the API to call (default http://127.0.0.1:3000)' },
+    'business-key': { type: 'string', arg: 'K', help: 'the business key of the instance the file starts' },
+    dialect: { type: 'string', arg: 'rest-client|httpyac', help: 'how earlier answers are named (REST Client by default)' },
+    out: { type: 'string', arg: 'FILE', help: 'write to FILE instead of stdout' },
+  },
+};
+
+const MODEL_CMD: CommandSpec = {
+  name: 'model',
+  synopsis: '<xmi>',
+  summary: 'Prints the classes and associations the UML model has, as this tool reads them.',
+  minPositionals: 1,
+  what: 'the model file',
+  options: { format: { type: 'string', arg: 'text|json', help: 'output format' } },
+};
 
 function format(value: unknown, allowed: string[]): string {
   const f = (value as string | undefined) ?? 'text';
@@ -53,7 +97,7 @@ function rel(file: string): string {
 }
 
 function cmdCheck(args: string[], io: Io): number {
-  const { values, positionals } = parse(args, { model: { type: 'string' }, format: { type: 'string' }, engine: { type: 'string' } }, 1, 'files or folders to check');
+  const { values, positionals } = parse(args, CHECK);
   const fmt = format(values.format, ['text', 'json', 'sarif']);
   const engine = values.engine as string | undefined;
   if (engine !== undefined && !(ENGINES as readonly string[]).includes(engine)) throw new UsageError(`unknown engine '${engine}'; choose one of ${ENGINES.join(', ')}`);
@@ -106,7 +150,7 @@ function mergeRoutes(tables: RouteEntry[][]): RouteEntry[] {
 }
 
 function cmdRoutes(args: string[], io: Io): number {
-  const { values, positionals } = parse(args, { model: { type: 'string' }, format: { type: 'string' } }, 1, 'the BPMN files or folder');
+  const { values, positionals } = parse(args, ROUTES);
   const fmt = format(values.format, ['text', 'json']);
   const { bpmn } = collectFiles(positionals);
   if (bpmn.length === 0) throw new UsageError(`no BPMN file in ${positionals.join(' ')}`);
@@ -129,7 +173,7 @@ function cmdRoutes(args: string[], io: Io): number {
 
 /** A .http file (REST Client, httpyac) that walks the process through its API: to stdout, or --out FILE. */
 function cmdRequests(args: string[], io: Io): number {
-  const { values, positionals } = parse(args, { model: { type: 'string' }, 'base-url': { type: 'string' }, 'business-key': { type: 'string' }, out: { type: 'string' }, dialect: { type: 'string' } }, 1, 'the BPMN file');
+  const { values, positionals } = parse(args, REQUESTS);
   const dialect = (values.dialect ?? 'rest-client') as HttpDialect;
   if (dialect !== 'rest-client' && dialect !== 'httpyac') throw new UsageError('--dialect must be rest-client or httpyac');
   const p = loadProject(positionals[0], values.model as string | undefined);
@@ -147,7 +191,7 @@ function cmdRequests(args: string[], io: Io): number {
 }
 
 function cmdModel(args: string[], io: Io): number {
-  const { values, positionals } = parse(args, { format: { type: 'string' } }, 1, 'the model file');
+  const { values, positionals } = parse(args, MODEL_CMD);
   const fmt = format(values.format, ['text', 'json']);
   const m = loadModel(positionals[0]);
   if (m.model.unreadable) throw new UsageError(`${positionals[0]}: ${m.model.unreadable}`);
@@ -229,6 +273,10 @@ export async function main(argv: string[], io?: Io): Promise<number> {
   try {
     return await run(rest, io);
   } catch (e) {
+    if (e instanceof HelpRequested) {
+      io.out(e.text);
+      return 0;
+    }
     if (e instanceof UsageError) {
       io.err(`bpmn-resource-api ${command}: ${e.message}`);
       return 2;
@@ -236,3 +284,5 @@ export async function main(argv: string[], io?: Io): Promise<number> {
     throw e;
   }
 }
+
+export { MODEL as MODEL_OPTION };

@@ -10,6 +10,9 @@ import { createServer, methodNotAllowed } from './http';
 import { buildOpenApi } from './openapi';
 import type { ProcessEngineAdapter } from './ports';
 import { sendProblem } from './problems';
+import { HEALTH_PATH, healthRoutes, Lifecycle } from './health';
+import { metricsRoutes, type FacadeMetrics } from './metrics';
+import { inRequest } from './requestContext';
 
 export interface FacadeOptions {
   api: ApiModel;
@@ -28,6 +31,12 @@ export interface FacadeOptions {
   cors?: string;
   /** one line per answered request (`GET /application/k 200 1.2 ms`), for `serve --log-requests` and the editor's output */
   requestLog?: (line: string) => void;
+  /** `json`: each request line is a JSON object with the request id, route template, status and duration */
+  requestLogFormat?: 'text' | 'json';
+  /** set by the shutdown: readiness answers 503 and responses close their connections (health.ts) */
+  lifecycle?: Lifecycle;
+  /** serve GET /metrics and count requests (metrics.ts); the engine given is then the counted one */
+  metrics?: FacadeMetrics;
 }
 
 // TRACE is routed too, so that it gets 405 with Allow rather than 404.
@@ -40,6 +49,8 @@ export async function buildFacade(options: FacadeOptions): Promise<FastifyInstan
   const ctx = new FacadeContext(api, engine);
   const openapi = buildOpenApi(api, { token: Boolean(options.token) });
 
+  // Handlers run inside their request's context: the engine calls they make carry its id (requestContext.ts).
+  app.addHook('preHandler', (req, _reply, done) => inRequest(req.id, done));
   for (const res of api.resources) {
     app.route({ method: ALL_METHODS, url: res.itemRoute, handler: itemHandler(ctx, res) });
     if (res.collectionRoute) app.route({ method: ALL_METHODS, url: res.collectionRoute, handler: collectionHandler(ctx, res) });
@@ -53,10 +64,23 @@ export async function buildFacade(options: FacadeOptions): Promise<FastifyInstan
       return reply.send(openapi);
     },
   });
+  const lifecycle = options.lifecycle ?? new Lifecycle();
+  healthRoutes(app, engine, lifecycle);
+  if (options.metrics) metricsRoutes(app, options.metrics);
+  // While shutting down, clients are told not to reuse the connection: none is left idle to be cut.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (lifecycle.draining) reply.header('Connection', 'close');
+    return payload;
+  });
   const requestLog = options.requestLog;
   if (requestLog) {
+    const json = options.requestLogFormat === 'json';
     app.addHook('onResponse', async (req, reply) => {
-      requestLog(`${req.method} ${req.url} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)} ms`);
+      if (HEALTH_PATH.test(req.url) || req.url === '/metrics') return; // probes and scrapes every few seconds would drown the log
+      const ms = Number(reply.elapsedTime.toFixed(1));
+      if (!json) return requestLog(`${req.method} ${req.url} ${reply.statusCode} ${ms} ms`);
+      const route = req.routeOptions.url;
+      requestLog(JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'request', reqId: req.id, method: req.method, url: req.url, ...(route ? { route } : {}), status: reply.statusCode, durationMs: ms }));
     });
   }
   app.setNotFoundHandler((req, reply) => sendProblem(reply, 404, `no resource at ${req.url}`));

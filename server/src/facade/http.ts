@@ -7,6 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { EngineError, type EngineErrorKind } from './ports';
 import { HttpProblem, sendProblem } from './problems';
+import { REQUEST_ID_HEADER, requestIdOf } from './requestContext';
 
 export const HAL = 'application/hal+json';
 const JSON_TYPES = ['application/json', 'application/merge-patch+json', HAL];
@@ -26,6 +27,8 @@ export interface HttpOptions {
 
 /** Paths that hold no instance data: readable without the token, so a browser can open the docs. */
 const PUBLIC_PATHS = /^\/(openapi\.json|docs)(\/|\?|$)/;
+/** Health probes come from load balancers and orchestrators, which name the host by its address and accept anything. */
+export const HEALTH_PATH = /^\/health\/(live|ready)(\?|$)/;
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1']);
 
@@ -62,6 +65,8 @@ export function createServer(o: HttpOptions): FastifyInstance {
   const requestTimeout = o.requestTimeout ?? 30_000;
   const app = Fastify({
     logger: false,
+    // The client's X-Request-Id when it is a sane token, else a new one (requestContext.ts).
+    genReqId: (req) => requestIdOf(req.headers['x-request-id']),
     bodyLimit: o.bodyLimit ?? 1024 * 1024,
     exposeHeadRoutes: false,
     // A client that sends headers and part of a body must not hold the connection: Node checks the
@@ -85,6 +90,7 @@ export function createServer(o: HttpOptions): FastifyInstance {
   // Representations are HAL with HAL-FORMS templates; the Content-Type is the one the client prefers of
   // the three that describe the same body.
   app.addHook('onSend', async (req, reply, payload) => {
+    reply.header(REQUEST_ID_HEADER, req.id);
     const ct = reply.getHeader('content-type');
     if (typeof ct === 'string' && ct.startsWith(HAL)) {
       reply.header('Vary', 'Accept');
@@ -97,8 +103,8 @@ export function createServer(o: HttpOptions): FastifyInstance {
     void app.register(require('@fastify/cors'), {
       origin: [o.cors],
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-      allowedHeaders: ['Content-Type', 'Authorization', 'If-Match', 'If-None-Match', 'Accept'],
-      exposedHeaders: ['ETag', 'Location', 'Allow', 'Content-Location'],
+      allowedHeaders: ['Content-Type', 'Authorization', 'If-Match', 'If-None-Match', 'Accept', REQUEST_ID_HEADER],
+      exposedHeaders: ['ETag', 'Location', 'Allow', 'Content-Location', REQUEST_ID_HEADER],
     });
   }
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => answerError(err, reply, o.bodyLimit ?? 1048576));
@@ -131,13 +137,14 @@ function addGuards(app: FastifyInstance, o: HttpOptions): void {
   const bind = o.host ?? '127.0.0.1';
   const allowedHosts = o.allowedHosts ?? [];
   app.addHook('onRequest', async (req, reply) => {
+    if (HEALTH_PATH.test(req.url)) return;
     if (!hostAllowed(req.headers.host, bind, allowedHosts)) {
       return sendProblem(reply, 403, `Host '${req.headers.host ?? ''}' is not allowed here: use localhost, 127.0.0.1 or [::1]${allowedHosts.length ? ` or ${allowedHosts.join(', ')}` : ''} (serve --allowed-host adds a name)`);
     }
   });
   // A client that accepts none of the types the API speaks gets 406 (the docs page is HTML: not judged).
   app.addHook('onRequest', async (req, reply) => {
-    if (req.url.startsWith('/docs')) return;
+    if (req.url.startsWith('/docs') || HEALTH_PATH.test(req.url)) return;
     if (!acceptable(req.headers.accept)) {
       return sendProblem(reply, 406, `this API answers ${[...REPRESENTATION_TYPES, 'application/problem+json'].join(', ')}; the request accepts none of them (Accept: ${req.headers.accept})`);
     }
@@ -145,7 +152,7 @@ function addGuards(app: FastifyInstance, o: HttpOptions): void {
   if (!o.token) return;
   const expected = Buffer.from(`Bearer ${o.token}`);
   app.addHook('onRequest', async (req, reply) => {
-    if ((req.method === 'GET' || req.method === 'HEAD') && PUBLIC_PATHS.test(req.url)) return;
+    if (((req.method === 'GET' || req.method === 'HEAD') && PUBLIC_PATHS.test(req.url)) || HEALTH_PATH.test(req.url)) return;
     const got = Buffer.from(req.headers.authorization ?? '');
     if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
       reply.header('WWW-Authenticate', 'Bearer');

@@ -134,5 +134,10 @@ export interface ProcessEngineAdapter {
    * `decide` may therefore run more than once and must not have side effects.
    */
   update(businessKey: string, decide: (s: InstanceSnapshot) => WriteRequest | MessageRequest | undefined, options?: ReadOptions): Promise<InstanceSnapshot | undefined>;
+  /**
+   * Whether requests can be served now (readiness): undefined when they can, else why not (the engine does not
+   * answer, the served process is not deployed, the data directory cannot be written). One cheap call at most.
+   */
+  notReady(): Promise<string | undefined>;
   close(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import * as net from 'node:net';
 import * as path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { diagnosticsOf } from '../core/check';
@@ -8,6 +9,9 @@ import { buildApi, type ApiModel } from './api';
 import { buildFacade } from './app';
 import { chooseEngine, createEngine } from './engines';
 import { EngineError, type ProcessEngineAdapter } from './ports';
+import { Lifecycle } from './health';
+import { createMetrics } from './metrics';
+import { EmbeddedEngine } from './embedded/embeddedEngine';
 
 export interface StartOptions {
   /** BPMN files or folders; the served process is in one of them, called processes in any */
@@ -28,6 +32,7 @@ export interface StartOptions {
   requestTimeout?: number;
   /** one line per answered request (see FacadeOptions.requestLog) */
   requestLog?: (line: string) => void;
+  requestLogFormat?: 'text' | 'json';
   /** one line per engine event (pass-through tasks, timers, incidents); stderr by default */
   log?: (line: string) => void;
   /** run JavaScript script conditions and script tasks of the model */
@@ -36,6 +41,8 @@ export interface StartOptions {
   allowedHosts?: string[];
   /** the one browser origin allowed by CORS */
   cors?: string;
+  /** serve GET /metrics (Prometheus text format; behind the token when there is one) */
+  metrics?: boolean;
 }
 
 export interface RunningFacade {
@@ -46,6 +53,15 @@ export interface RunningFacade {
   /** warnings of `check` on the served files */
   warnings: string[];
   close(): Promise<void>;
+  /** the graceful stop of SIGTERM (see shutdown) */
+  shutdown(options?: ShutdownOptions): Promise<void>;
+}
+
+export interface ShutdownOptions {
+  /** ms to go on serving, not ready and closing each connection after its response, before refusing connections */
+  drainDelay?: number;
+  /** ms requests in flight may take once connections are refused; then their connections are closed */
+  timeout?: number;
 }
 
 export interface LoadedApi {
@@ -86,7 +102,11 @@ export async function startFacade(o: StartOptions): Promise<RunningFacade> {
   const config = findConfig(projects[0].bpmnFile);
   const { choice, warnings: configWarnings } = chooseEngine({ engine: o.engine, engineUrl: o.engineUrl, deploy: o.deploy }, config?.engine);
   warnings.push(...configWarnings);
-  const engine = createEngine(choice, { api, projects, dataDir: o.dataDir, log, allowScripts: o.allowScripts, maxLiveEngines: o.maxLiveEngines });
+  const created = createEngine(choice, { api, projects, dataDir: o.dataDir, log, allowScripts: o.allowScripts, maxLiveEngines: o.maxLiveEngines });
+  const embedded = created instanceof EmbeddedEngine ? created : undefined;
+  const metrics = o.metrics ? createMetrics(created, embedded && (() => embedded.instanceCount)) : undefined;
+  if (metrics && embedded) embedded.storeWriteObserver = metrics.observeStoreWrite;
+  const engine = metrics?.engine ?? created;
   try {
     warnings.push(...(await engine.init()));
   } catch (e) {
@@ -97,10 +117,49 @@ export async function startFacade(o: StartOptions): Promise<RunningFacade> {
   const host = o.host ?? '127.0.0.1';
   const fromConfig = config?.allowedHosts;
   const allowedHosts = [...(o.allowedHosts ?? []), ...(Array.isArray(fromConfig) ? fromConfig.filter((h): h is string => typeof h === 'string') : [])];
-  const app = await buildFacade({ api, engine, token: o.token, bodyLimit: o.bodyLimit, requestTimeout: o.requestTimeout, host, allowedHosts, cors: o.cors, requestLog: o.requestLog });
+  const lifecycle = new Lifecycle();
+  const app = await buildFacade({ api, engine, token: o.token, bodyLimit: o.bodyLimit, requestTimeout: o.requestTimeout, host, allowedHosts, cors: o.cors, requestLog: o.requestLog, requestLogFormat: o.requestLogFormat, lifecycle, metrics });
   await app.listen({ port: o.port ?? 3000, host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : o.port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  return { app, api, engine, url, warnings, close: () => app.close() };
+  return { app, api, engine, url, warnings, close: () => app.close(), shutdown: (options) => shutdown(app, lifecycle, options) };
+}
+
+/**
+ * SIGTERM's stop, as load balancers and orchestrators expect it: readiness answers 503 at once and every
+ * response closes its connection (so no client keeps one to be cut); after `drainDelay` the listener stops
+ * accepting; connections still open are given a moment to bring the request they were opened for, then the
+ * idle ones are closed; requests in flight finish, bounded by `timeout`, after which their connections are
+ * closed; then fastify and the engine are closed.
+ *
+ * Not fastify's close() alone: it closes idle connections the moment it stops accepting, and a connection
+ * accepted a moment before, whose request has not arrived yet, counts as idle: under load its client gets
+ * ECONNRESET for a request it had sent.
+ */
+async function shutdown(app: FastifyInstance, lifecycle: Lifecycle, options: ShutdownOptions = {}): Promise<void> {
+  const timeout = options.timeout ?? 10_000;
+  lifecycle.draining = true;
+  if (options.drainDelay) await sleep(options.drainDelay);
+  const server = app.server;
+  const deadline = Date.now() + timeout;
+  net.Server.prototype.close.call(server); // stop accepting; open connections stay
+  await connectionsGone(server, Math.min(deadline, Date.now() + REQUEST_ARRIVAL_MS));
+  server.closeIdleConnections();
+  await connectionsGone(server, deadline);
+  server.closeAllConnections();
+  await app.close();
+}
+
+/** How long a connection accepted just before the listener closed may take to bring its request. */
+const REQUEST_ARRIVAL_MS = 500;
+
+/** Waits until the server has no connection left, or the deadline. */
+async function connectionsGone(server: net.Server, deadline: number): Promise<void> {
+  const count = () => new Promise<number>((resolve) => server.getConnections((err, n) => resolve(err ? 0 : n)));
+  while (Date.now() < deadline && (await count()) > 0) await sleep(20);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }

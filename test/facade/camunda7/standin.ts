@@ -60,7 +60,7 @@ export class Camunda7StandIn {
   /** requests received, as `METHOD /path` */
   readonly requests: string[] = [];
   /** the same with their bodies and Authorization headers */
-  readonly received: { request: string; body: unknown; authorization?: string }[] = [];
+  readonly received: { request: string; body: unknown; authorization?: string; requestId?: string }[] = [];
   readonly deployments: { name: string; files: string[] }[] = [];
   failWith: number | undefined;
   /** the next task completion fails as the loser of a race does on live Camunda 7.24, completing nothing */
@@ -85,7 +85,7 @@ export class Camunda7StandIn {
       if (this.failWith) return reply.code(this.failWith).send({ type: 'ProcessEngineException', message: 'the stand-in was told to fail' });
     });
     this.app.addHook('preHandler', async (req) => {
-      this.received.push({ request: `${req.method} ${req.url.split('?')[0]}`, body: req.body, authorization: req.headers.authorization });
+      this.received.push({ request: `${req.method} ${req.url.split('?')[0]}`, body: req.body, authorization: req.headers.authorization, requestId: req.headers['x-request-id'] as string | undefined });
       this.checkRequest(req);
     });
     this.app.addHook('onSend', async (req, reply, payload) => {

@@ -129,12 +129,23 @@ export class Camunda7Engine implements ProcessEngineAdapter {
       }
       return [];
     }
+    const problem = await this.deployment();
+    if (!problem) return [];
+    return [problem.kind === 'not-deployed' ? `${problem.message}; deploy it or serve with --deploy` : `${problem.message}; requests answer 503 until it answers`];
+  }
+
+  async notReady(): Promise<string | undefined> {
+    return (await this.deployment())?.message;
+  }
+
+  /** Whether the served process is deployed (one call): undefined when it is, else why not. */
+  private async deployment(): Promise<{ kind: 'not-deployed' | 'unreachable'; message: string } | undefined> {
     try {
       await this.client.get(`/process-definition/key/${encodeURIComponent(this.o.processId)}`);
-      return [];
+      return undefined;
     } catch (e) {
-      if (e instanceof EngineRestError && (e.status === 404 || e.status === 400)) return [`process '${this.o.processId}' is not deployed on ${this.o.url}; deploy it or serve with --deploy`];
-      if (e instanceof EngineError) return [`${e.message}; requests answer 503 until it answers`];
+      if (e instanceof EngineRestError && (e.status === 404 || e.status === 400)) return { kind: 'not-deployed', message: `process '${this.o.processId}' is not deployed on ${this.o.url}` };
+      if (e instanceof EngineError) return { kind: 'unreachable', message: e.message };
       throw e;
     }
   }

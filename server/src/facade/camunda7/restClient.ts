@@ -1,3 +1,4 @@
+import { currentRequestId, REQUEST_ID_HEADER } from '../requestContext';
 /**
  * A small engine-rest client on Node's fetch: JSON in and out, basic or bearer auth, a time limit per
  * call, retries only for reads (a retried write could complete a task twice), and engine failures told
@@ -66,7 +67,8 @@ export class EngineRestClient {
     for (let attempt = 0; ; attempt++) {
       let res: Response;
       try {
-        const init: RequestInit = { method, headers: { ...this.headers }, signal: AbortSignal.timeout(this.o.timeout ?? 10_000) };
+        const requestId = currentRequestId();
+        const init: RequestInit = { method, headers: { ...this.headers, ...(requestId ? { [REQUEST_ID_HEADER]: requestId } : {}) }, signal: AbortSignal.timeout(this.o.timeout ?? 10_000) };
         if (body instanceof FormData) init.body = body;
         else if (body !== undefined) {
           init.body = JSON.stringify(body);

@@ -98,11 +98,22 @@ export class Camunda8Engine implements ProcessEngineAdapter {
       }
       return [];
     }
+    const problem = await this.deployment();
+    if (!problem) return [];
+    return [problem.kind === 'not-deployed' ? `${problem.message}; deploy it or serve with --deploy` : `${problem.message}; requests answer 503 until it answers`];
+  }
+
+  async notReady(): Promise<string | undefined> {
+    return (await this.deployment())?.message;
+  }
+
+  /** Whether the served process is deployed (one search): undefined when it is, else why not. */
+  private async deployment(): Promise<{ kind: 'not-deployed' | 'unreachable'; message: string } | undefined> {
     try {
       const defs = await this.reads.searchProcessDefinitions({ filter: { processDefinitionId: this.o.processId }, page: { limit: 1 } }, noWait());
-      return defs.items.length ? [] : [`process '${this.o.processId}' is not deployed on ${this.o.url}; deploy it or serve with --deploy`];
+      return defs.items.length ? undefined : { kind: 'not-deployed', message: `process '${this.o.processId}' is not deployed on ${this.o.url}` };
     } catch (e) {
-      return [`${this.engineError(e).message}; requests answer 503 until it answers`];
+      return { kind: 'unreachable', message: this.engineError(e).message };
     }
   }
 

@@ -8,6 +8,7 @@
  * Client 8.8.x goes with an 8.8 cluster (design.md); it runs on Node 20.
  */
 import { createCamundaClient, EventualConsistencyTimeoutError } from '@camunda8/orchestration-cluster-api';
+import { currentRequestId, REQUEST_ID_HEADER } from '../requestContext';
 
 export { EventualConsistencyTimeoutError };
 
@@ -103,10 +104,12 @@ export function createClients(o: Camunda8ClientOptions): { reads: C8Ops; writes:
   const bearer = ownAuth && !o.user && o.token ? `Bearer ${o.token}` : undefined;
   const timed = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const signal = init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeout)]) : AbortSignal.timeout(timeout);
-    if (!bearer) return fetch(input, { ...init, signal });
+    const requestId = currentRequestId();
+    if (!bearer && !requestId) return fetch(input, { ...init, signal });
     // The client passes a Request with its headers and body; init only adds to it.
     const req = new Request(input, init);
-    req.headers.set('authorization', bearer);
+    if (bearer) req.headers.set('authorization', bearer);
+    if (requestId) req.headers.set(REQUEST_ID_HEADER, requestId);
     return fetch(req, { signal });
   };
   const make = (extra: Record<string, string | number>) => createCamundaClient({ env, config: { ...config, ...extra } as never, fetch: timed }) as unknown as C8Ops;

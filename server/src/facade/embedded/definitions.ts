@@ -78,6 +78,11 @@ export class DefinitionStore {
     return undefined;
   }
 
+  /** The served model's hash, as instance states name it. */
+  get currentHash(): string {
+    return this.model().hash;
+  }
+
   /** The shared serialized context every engine of the served model is built from. */
   get sourceContext(): SourceContext {
     return this.model().context;

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
 import type { BpmnActivity, BpmnDocument, MessageTrigger } from '../../core/bpmn/model';
 import { elementNames, executionFacts, type CallMappings } from '../../core/bpmn/execution';
 import { interruptedThrows, interruptingEventSubprocesses, type Interruption } from '../../core/bpmn/interruptedThrows';
@@ -17,6 +19,7 @@ import { prepareModdle, type ModdleContext, type SourceFile } from './moddle';
 import { elementBehaviours, InstanceRuntime, type InstanceVariables } from './runtime';
 import { guardResume } from './resumeGuard';
 import { TimerScheduler } from './scheduler';
+import { versionReport, type InstanceAtStart } from './versions';
 import { InstanceStore, storageFailure, type StoredInstance } from './store';
 
 // bpmn-engine ships CommonJS next to its ESM build; its types are loose, so we type what we use.
@@ -105,6 +108,8 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
   private readonly names = new Map<string, string>();
   private readonly scheduler: TimerScheduler;
   private readonly log: (line: string) => void;
+  /** told each durable record write's duration in seconds (serve --metrics) */
+  storeWriteObserver: ((seconds: number) => void) | undefined;
 
   constructor(private readonly options: EmbeddedOptions) {
     this.log = options.log ?? (() => undefined);
@@ -140,9 +145,14 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
     // Timers of every waiting instance, from the files: they fire after a restart too. And which model
     // definitions the instances still run on: the others are removed.
     const referenced = new Set<string>();
+    const active: InstanceAtStart[] = [];
+    // Scheduled once the model is ready below: an overdue timer fires at once.
+    const timers: Array<[string, number | undefined]> = [];
     await this.store.init((rec) => {
-      if (rec.state === 'active' && !rec.incident) this.scheduler.schedule(rec.businessKey, earliest(rec));
-      for (const ref of DefinitionStore.refsOf(rec.engineState)) referenced.add(ref);
+      if (rec.state === 'active' && !rec.incident) timers.push([rec.businessKey, earliest(rec)]);
+      const refs = DefinitionStore.refsOf(rec.engineState);
+      for (const ref of refs) referenced.add(ref);
+      if (rec.state === 'active') active.push({ key: rec.businessKey, definitions: refs, waiting: rec.waiting.map((w) => w.activityId) });
     });
     // Parse the BPMN once for all instances (bpmn-engine would otherwise parse it per instance).
     const moddleContext = await prepareModdle(this.options.sources, this.options.processId, this.zeebeCalled);
@@ -158,7 +168,10 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
       }
     });
     await this.definitions.prune(referenced);
-    return definitionWarning ? [definitionWarning] : [];
+    for (const [key, dueAt] of timers) this.scheduler.schedule(key, dueAt);
+    const report = versionReport(active, this.definitions.currentHash, (id) => this.activities.has(id) || this.messageEvents.has(id), (id) => this.named(id));
+    for (const line of report.lines) this.log(line);
+    return [...(definitionWarning ? [definitionWarning] : []), ...report.warnings];
   }
 
   async start(req: StartRequest): Promise<InstanceSnapshot> {
@@ -244,6 +257,16 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
       });
       return snapshot(next);
     });
+  }
+
+  /** Ready once started, while the data directory can be written (a full disk still serves reads: ready). */
+  async notReady(): Promise<string | undefined> {
+    try {
+      await fsp.access(this.store.dir, fs.constants.W_OK);
+      return undefined;
+    } catch (e) {
+      return `the data directory ${this.store.dir} cannot be written: ${(e as Error).message}`;
+    }
   }
 
   async close(): Promise<void> {
@@ -369,7 +392,15 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
         if (!rec.waiting.length && !rec.timers.length) this.markStuck(rec, live);
       }
     }
+    if (!this.storeWriteObserver) return this.store.write(rec);
+    const t0 = process.hrtime.bigint();
     await this.store.write(rec);
+    this.storeWriteObserver(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+
+  /** instances in the data directory (any state), for the metrics */
+  get instanceCount(): number {
+    return this.store.size;
   }
 
   /** For "Unknown activity type bpmn:X": where the model has such elements (`at g 'name'`), so the user can find them. */
