@@ -141,3 +141,15 @@ export interface ProcessEngineAdapter {
   notReady(): Promise<string | undefined>;
   close(): Promise<void>;
 }
+
+/** Why a remote engine cannot serve the process: it is not deployed there, or the engine does not answer. */
+export interface DeploymentProblem {
+  kind: 'not-deployed' | 'unreachable';
+  message: string;
+}
+
+/** A remote adapter's start-up warnings for what its deployment check found (none when deployed). */
+export function deploymentWarnings(problem: DeploymentProblem | undefined): string[] {
+  if (!problem) return [];
+  return [problem.kind === 'not-deployed' ? `${problem.message}; deploy it or serve with --deploy` : `${problem.message}; requests answer 503 until it answers`];
+}

@@ -16,7 +16,9 @@ import { optimisticUpdate, written } from '../optimistic';
 import { ServedModel, type ServedSource } from '../servedModel';
 import { dataHash } from '../representation';
 import {
+  deploymentWarnings,
   EngineError,
+  type DeploymentProblem,
   type InstanceSnapshot,
   type MessageRequest,
   type ProcessEngineAdapter,
@@ -129,9 +131,7 @@ export class Camunda7Engine implements ProcessEngineAdapter {
       }
       return [];
     }
-    const problem = await this.deployment();
-    if (!problem) return [];
-    return [problem.kind === 'not-deployed' ? `${problem.message}; deploy it or serve with --deploy` : `${problem.message}; requests answer 503 until it answers`];
+    return deploymentWarnings(await this.deployment());
   }
 
   async notReady(): Promise<string | undefined> {
@@ -139,7 +139,7 @@ export class Camunda7Engine implements ProcessEngineAdapter {
   }
 
   /** Whether the served process is deployed (one call): undefined when it is, else why not. */
-  private async deployment(): Promise<{ kind: 'not-deployed' | 'unreachable'; message: string } | undefined> {
+  private async deployment(): Promise<DeploymentProblem | undefined> {
     try {
       await this.client.get(`/process-definition/key/${encodeURIComponent(this.o.processId)}`);
       return undefined;

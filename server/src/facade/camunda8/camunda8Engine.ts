@@ -22,7 +22,9 @@ import { optimisticUpdate, written } from '../optimistic';
 import { ServedModel, type ServedSource } from '../servedModel';
 import { dataHash } from '../representation';
 import {
+  deploymentWarnings,
   EngineError,
+  type DeploymentProblem,
   type InstanceSnapshot,
   type MessageRequest,
   type ProcessEngineAdapter,
@@ -98,9 +100,7 @@ export class Camunda8Engine implements ProcessEngineAdapter {
       }
       return [];
     }
-    const problem = await this.deployment();
-    if (!problem) return [];
-    return [problem.kind === 'not-deployed' ? `${problem.message}; deploy it or serve with --deploy` : `${problem.message}; requests answer 503 until it answers`];
+    return deploymentWarnings(await this.deployment());
   }
 
   async notReady(): Promise<string | undefined> {
@@ -108,7 +108,7 @@ export class Camunda8Engine implements ProcessEngineAdapter {
   }
 
   /** Whether the served process is deployed (one search): undefined when it is, else why not. */
-  private async deployment(): Promise<{ kind: 'not-deployed' | 'unreachable'; message: string } | undefined> {
+  private async deployment(): Promise<DeploymentProblem | undefined> {
     try {
       const defs = await this.reads.searchProcessDefinitions({ filter: { processDefinitionId: this.o.processId }, page: { limit: 1 } }, noWait());
       return defs.items.length ? undefined : { kind: 'not-deployed', message: `process '${this.o.processId}' is not deployed on ${this.o.url}` };
