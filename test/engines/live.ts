@@ -59,6 +59,10 @@ export interface LiveEngineOptions {
   properties?: Record<string, string>;
   /** names the log file beside the kind (an engine with other settings than the shared one) */
   label?: string;
+  /** Spring Boot properties as they are, e.g. { 'spring.datasource.url': 'jdbc:postgresql://…' } */
+  spring?: Record<string, string>;
+  /** the port to listen on (a node started again where its facade expects it); else a free one */
+  port?: number;
 }
 
 export class LiveEngine {
@@ -84,12 +88,13 @@ export class LiveEngine {
   /** Starts the jar and waits until GET /engine-rest/engine answers (at most `timeoutMs`). */
   async start(timeoutMs = 150_000): Promise<this> {
     const began = Date.now();
-    const port = await freePort();
+    const port = this.options.port ?? (await freePort());
     fs.mkdirSync(LOG_DIR, { recursive: true });
     const log = fs.openSync(this.logFile, 'w');
     const args = [...JVM_FLAGS, '-jar', jarOf(this.kind), `--server.port=${port}`];
     if (this.options.basicAuth) args.push('--spring.profiles.active=basic-auth');
     for (const [k, v] of Object.entries(this.options.properties ?? {})) args.push(`--${PROPERTY_PREFIX[this.kind]}.${k}=${v}`);
+    for (const [k, v] of Object.entries(this.options.spring ?? {})) args.push(`--${k}=${v}`);
     this.child = spawn('java', args, { stdio: ['ignore', log, log] });
     fs.closeSync(log);
     process.once('exit', this.killAtExit);
@@ -125,6 +130,16 @@ export class LiveEngine {
       const r = await fetch(`${this.url}/deployment/${d.id}?cascade=true&skipCustomListeners=true&skipIoMappings=true`, { method: 'DELETE' });
       if (!r.ok && r.status !== 404) throw new Error(`${this.title}: deleting deployment ${d.id} answered ${r.status} ${await r.text()}`);
     }
+  }
+
+  /** Ends the engine's process at once (SIGKILL), as a crashed node. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    process.removeListener('exit', this.killAtExit);
+    const gone = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await gone;
   }
 
   async stop(): Promise<void> {
