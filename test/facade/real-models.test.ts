@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CORPUS as SHARED_CORPUS, CORPUS_ABSENT, CORPUS_PRESENT, umlModel, type ClassSpec, tempDir } from '../helpers';
+import { CORPUS as SHARED_CORPUS, CORPUS_ABSENT, CORPUS_PRESENT, spawnServe, umlModel, type ClassSpec, tempDir } from '../helpers';
 import { annotate } from './annotate';
 import { FacadeHarness } from './harness';
 
@@ -296,8 +296,9 @@ describe('real process models from public examples, annotated and driven through
     describe(c.title, () => {
       const lines: string[] = [];
       let h: FacadeHarness;
+      let dir = '';
       before(async () => {
-        const dir = tempDir('bra-real-');
+        dir = tempDir('bra-real-');
         for (const f of c.files) fs.writeFileSync(path.join(dir, f), annotate(fs.readFileSync(path.join(CORPUS, f), 'utf8'), resolveIds(c.links, path.join(CORPUS, f))));
         for (const [f, text] of Object.entries(c.own ?? {})) fs.writeFileSync(path.join(dir, f), text);
         fs.writeFileSync(path.join(dir, 'resources.uml'), umlModel(c.classes, c.associations));
@@ -334,6 +335,34 @@ describe('real process models from public examples, annotated and driven through
           for (const id of p.skips ?? []) assert.ok(!lines.some((l) => l.includes(` ${id} `)), `${id} must not run on this path`);
           table.push(`| ${c.title} | ${p.name} | ${p.steps.length} request${p.steps.length === 1 ? '' : 's'} | ${p.incidentAt ? `incident at ${p.incidentAt}` : 'completed'} |`);
         });
+        if (p.steps.length < 2) continue;
+        // The same path with `serve` stopped (SIGKILL and SIGTERM in turn) and started again after every step:
+        // each wait state this model has, restarted, then the rest of the flow to its end.
+        it(`${p.name} — serve stopped and started again after every step`, async function () {
+          this.timeout(60_000);
+          const args = [dir, '--port', '0', '--data-dir', tempDir('bra-real-restart-'), ...(c.allowScripts ? ['--allow-scripts'] : [])];
+          let server = await spawnServe(args);
+          let key = '';
+          try {
+            for (const [i, s] of p.steps.entries()) {
+              key = await step(server.url, c.root, s, key).catch((e: Error) => {
+                throw new Error(`${e.message}\nafter ${i} restart(s); server log:\n${server.output()}`);
+              });
+              if (i === p.steps.length - 1) break;
+              const exited = new Promise((r) => server.child.once('exit', r));
+              server.child.kill(i % 2 === 0 ? 'SIGKILL' : 'SIGTERM');
+              await exited;
+              server = await spawnServe(args);
+            }
+            const root = (await (await fetch(`${server.url}/${c.root}/${key}`)).json()) as any;
+            assert.equal(root._process.state, p.incidentAt ? 'incident' : 'completed', JSON.stringify(root._process));
+            if (p.incidentAt) assert.equal(root._process.incident.elementId, p.incidentAt, root._process.incident.message);
+          } finally {
+            const exited = new Promise((r) => server.child.once('exit', r));
+            server.child.kill('SIGTERM');
+            await exited;
+          }
+        });
       }
     });
   }
@@ -352,4 +381,36 @@ function resolveIds(links: Record<string, string>, file: string): Record<string,
     }
   }
   return out;
+}
+
+/** One step of a path against a facade at `base` (over real HTTP); the instance's business key after it. */
+async function step(base: string, root: string, s: Step, key: string): Promise<string> {
+  const send = async (method: string, url: string, body?: unknown) => {
+    const res = await fetch(base + url, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined, text };
+  };
+  if ('start' in s) {
+    const r = await send('POST', `/${root}`, s.start);
+    assert.equal(r.status, s.status ?? 201, r.text);
+    return decodeURIComponent(r.headers.get('location')!.split('/').pop()!);
+  }
+  if ('message' in s) {
+    const r = await send('POST', `/messages/${s.message}`, s.body);
+    assert.equal(r.status, s.status ?? 200, r.text);
+    return r.body.businessKey as string;
+  }
+  if ('waitFor' in s) {
+    // A timer moves the instance on by itself: until the tasks waiting are these (at most 5 s).
+    const want = JSON.stringify(s.waitFor);
+    for (const end = Date.now() + 5000; ; ) {
+      const b = (await send('GET', `/${root}/${key}`)).body;
+      if (JSON.stringify(b._process.waiting.map((w: { activityId: string }) => w.activityId)) === want || b._process.state !== 'active') return key;
+      if (Date.now() > end) assert.fail(`${key} never waited at ${want}: ${JSON.stringify(b._process)}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  const r = await send('PUT', `/${root}/${key}/${s.put}`, s.body);
+  assert.equal(r.status, 200, `${s.put}: ${r.text}`);
+  return key;
 }

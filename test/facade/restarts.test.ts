@@ -211,3 +211,27 @@ describe('start-up says where the instances are (embedded engine, the model chan
     }
   });
 });
+
+describe('a model whose <definitions> has no id (Camunda Modeler and Flowable exports) recovers its instances', function () {
+  this.timeout(30_000);
+  it('an evicted engine and a restarted server both go on with the instance', async () => {
+    const dir = copyExample(tempDir('bra-noid-'));
+    const bpmn = path.join(dir, 'application.bpmn');
+    fs.writeFileSync(bpmn, fs.readFileSync(bpmn, 'utf8').replace(' id="Definitions_application"', ''));
+    const dataDir = tempDir('bra-noid-data-');
+    let server = await spawnServe([bpmn, '--port', '0', '--data-dir', dataDir, '--max-live-engines', '1']);
+    try {
+      for (const k of ['a', 'b']) await ok(server.url, 'POST', '/application', { businessKey: k }, 201);
+      // 'a' was evicted when 'b' started: its write recovers it from its state.
+      const docs = (await ok(server.url, 'GET', '/application/a/document'))._embedded.document;
+      await ok(server.url, 'PUT', `/application/a/document/${docs[0].documentId}`, { description: 'evicted', type: 't' });
+      await stop(server, 'SIGKILL');
+      server = await spawnServe([bpmn, '--port', '0', '--data-dir', dataDir]);
+      await ok(server.url, 'PUT', `/application/a/document/${docs[1].documentId}`, { description: 'restarted', type: 't' });
+      await ok(server.url, 'PUT', '/application/a/decision', { accepted: false, premium: 0 });
+      assert.equal((await ok(server.url, 'GET', '/application/a'))._process.state, 'completed');
+    } finally {
+      await stop(server, 'SIGTERM');
+    }
+  });
+});

@@ -41,6 +41,9 @@ interface EngineState {
 
 type Serializer = (moddleContext: ModdleContext) => SourceContext;
 
+/** What bpmn-elements (Context.js) calls a definitions element that has no id. */
+const UNNAMED_DEFINITIONS = 'Def';
+
 export class DefinitionStore {
   readonly dir: string;
   private current: { context: SourceContext; text: string; hash: string } | undefined;
@@ -60,6 +63,11 @@ export class DefinitionStore {
    */
   async init(moddleContext: ModdleContext, serialize: Serializer): Promise<string | undefined> {
     const context = serialize(moddleContext);
+    // A <definitions> without an id (Camunda Modeler and Flowable exports have them): bpmn-elements names the
+    // definition 'Def' in every state it gives, while the serialized context's id stays undefined, and
+    // bpmn-engine's recover finds the context for a state by that id. Unnamed, no evicted or restarted
+    // instance of such a model could be recovered (500 'Cannot read properties of undefined').
+    context.id ??= UNNAMED_DEFINITIONS;
     const text = context.serialize();
     // bpmn-engine serializes the source again for each state it gives: the same text, so hand it over.
     context.serialize = () => text;
