@@ -63,24 +63,27 @@ describe('operations: health and readiness (real sockets)', () => {
     }
   });
 
-  it('Camunda 7 (engine-rest stand-in): readiness 503 with the reason while the engine is down, 200 once it is back, without restarting the facade', async () => {
-    const h = new FacadeHarness({ engine: 'camunda7' });
-    await h.start();
-    try {
-      assert.equal((await h.req('GET', '/health/ready')).status, 200);
-      const port = Number(new URL(h.standIn!.url).port);
-      await h.standIn!.stop();
-      const down = await h.req('GET', '/health/ready');
-      assert.equal(down.status, 503);
-      assert.equal(down.headers.get('content-type'), 'application/problem+json; charset=utf-8');
-      assert.match(down.body.detail, /engine|ECONNREFUSED|answer/i);
-      assert.equal((await h.req('GET', '/health/live')).status, 200, 'the process itself still answers');
-      await h.standIn!.start(port);
-      assert.equal((await h.req('GET', '/health/ready')).status, 200);
-    } finally {
-      await h.stop();
-    }
-  });
+  for (const engine of ['camunda7', 'camunda8'] as const) {
+    it(`${engine === 'camunda7' ? 'Camunda 7 (engine-rest' : 'Camunda 8 (orchestration cluster API'} stand-in): readiness 503 with the reason while the engine is down, 200 once it is back, without restarting the facade`, async () => {
+      const h = new FacadeHarness({ engine });
+      await h.start();
+      try {
+        assert.equal((await h.req('GET', '/health/ready')).status, 200);
+        const standIn = (h.standIn ?? h.c8)!;
+        const port = Number(new URL(standIn.url).port);
+        await standIn.stop();
+        const down = await h.req('GET', '/health/ready');
+        assert.equal(down.status, 503);
+        assert.equal(down.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+        assert.match(down.body.detail, /engine|ECONNREFUSED|answer|reach/i);
+        assert.equal((await h.req('GET', '/health/live')).status, 200, 'the process itself still answers');
+        await standIn.start(port);
+        assert.equal((await h.req('GET', '/health/ready')).status, 200);
+      } finally {
+        await h.stop();
+      }
+    });
+  }
 });
 
 /**

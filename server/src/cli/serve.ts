@@ -52,21 +52,24 @@ const OPENAPI: CommandSpec = {
 
 /**
  * serve's own lines: human text (the default, as a terminal and the editor's output channel read it), or with
- * `--log-format json` one JSON object a line (time, level, msg; reqId where a request caused it), as log
- * collectors read them. Requests and start-up go to stdout, warnings and engine events to stderr.
+ * `--log-format json` one JSON object a line from pino, fastify's own logger (`time`, `level`, `msg`; `reqId`
+ * where a request caused the line), on stdout, as log collectors read them.
  */
 function serveLog(io: Io, format: string) {
   if (format !== 'text' && format !== 'json') throw new UsageError('--log-format must be text or json');
-  if (format === 'text') return { json: false, info: (m: string) => io.out(m), warn: (m: string) => io.err(`warning: ${m}`), engine: undefined };
-  const line = (level: string, msg: string, extra: Record<string, unknown> = {}) => {
+  if (format === 'text') return { logger: undefined, info: (m: string) => io.out(m), warn: (m: string) => io.err(`warning: ${m}`), engine: undefined };
+  const pino = require('pino') as typeof import('pino');
+  const logger = pino.pino({ base: undefined, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } }, pino.destination({ fd: 1, sync: true }));
+  // Engine events (timers fired, incidents, records dropped at start) inside a request carry its id.
+  const withRequest = () => {
     const reqId = currentRequestId();
-    return JSON.stringify({ time: new Date().toISOString(), level, msg, ...(reqId ? { reqId } : {}), ...extra });
+    return reqId ? { reqId } : {};
   };
   return {
-    json: true,
-    info: (m: string) => io.out(line('info', m)),
-    warn: (m: string) => io.err(line('warn', m)),
-    engine: (m: string) => io.err(line(/incident|not written|cannot/.test(m) ? 'warn' : 'info', m)),
+    logger,
+    info: (m: string) => logger.info(m.trim()),
+    warn: (m: string) => logger.warn(m),
+    engine: (m: string) => logger.info(withRequest(), m),
   };
 }
 
@@ -94,7 +97,7 @@ export async function cmdServe(args: string[], io: Io): Promise<number> {
       allowedHosts: values['allowed-host'] as unknown as string[] | undefined,
       cors: values.cors as string | undefined,
       requestLog: values['log-requests'] === true ? (line) => io.out(line) : undefined,
-      requestLogFormat: out.json ? 'json' : 'text',
+      logger: out.logger,
       log: out.engine,
       metrics: values.metrics === true,
     });

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import type { ApiModel } from './api';
 import { FacadeContext } from './context';
 import { collectionHandler } from './handlers/collection';
@@ -31,8 +32,8 @@ export interface FacadeOptions {
   cors?: string;
   /** one line per answered request (`GET /application/k 200 1.2 ms`), for `serve --log-requests` and the editor's output */
   requestLog?: (line: string) => void;
-  /** `json`: each request line is a JSON object with the request id, route template, status and duration */
-  requestLogFormat?: 'text' | 'json';
+  /** --log-format json: request lines go to this logger (fastify's own, pino) as JSON, with the request id */
+  logger?: Logger;
   /** set by the shutdown: readiness answers 503 and responses close their connections (health.ts) */
   lifecycle?: Lifecycle;
   /** serve GET /metrics and count requests (metrics.ts); the engine given is then the counted one */
@@ -74,13 +75,12 @@ export async function buildFacade(options: FacadeOptions): Promise<FastifyInstan
   });
   const requestLog = options.requestLog;
   if (requestLog) {
-    const json = options.requestLogFormat === 'json';
     app.addHook('onResponse', async (req, reply) => {
       if (HEALTH_PATH.test(req.url) || req.url === '/metrics') return; // probes and scrapes every few seconds would drown the log
       const ms = Number(reply.elapsedTime.toFixed(1));
-      if (!json) return requestLog(`${req.method} ${req.url} ${reply.statusCode} ${ms} ms`);
-      const route = req.routeOptions.url;
-      requestLog(JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'request', reqId: req.id, method: req.method, url: req.url, ...(route ? { route } : {}), status: reply.statusCode, durationMs: ms }));
+      // With a logger (--log-format json) the line is its request-bound child's: the request id comes with it.
+      if (options.logger) req.log.info({ method: req.method, url: req.url, route: req.routeOptions.url, status: reply.statusCode, durationMs: ms }, 'request');
+      else requestLog(`${req.method} ${req.url} ${reply.statusCode} ${ms} ms`);
     });
   }
   app.setNotFoundHandler((req, reply) => sendProblem(reply, 404, `no resource at ${req.url}`));

@@ -4,7 +4,8 @@
  * problem+json.
  */
 import { timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
 import { EngineError, type EngineErrorKind } from './ports';
 import { HttpProblem, sendProblem } from './problems';
 import { REQUEST_ID_HEADER, requestIdOf } from './requestContext';
@@ -13,6 +14,8 @@ export const HAL = 'application/hal+json';
 const JSON_TYPES = ['application/json', 'application/merge-patch+json', HAL];
 
 export interface HttpOptions {
+  /** serve --log-format json: fastify's own logger (pino), whose request-bound child carries the request id */
+  logger?: Logger;
   bodyLimit?: number;
   token?: string;
   /** whole-request time limit (headers and body), ms */
@@ -64,7 +67,8 @@ export const MAX_PARAM_LENGTH = 512;
 export function createServer(o: HttpOptions): FastifyInstance {
   const requestTimeout = o.requestTimeout ?? 30_000;
   const app = Fastify({
-    logger: false,
+    // fastify's own lines per request are off: app.ts writes one line per request, with the route template.
+    ...(o.logger ? { loggerInstance: o.logger as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) } : { logger: false }),
     // The client's X-Request-Id when it is a sane token, else a new one (requestContext.ts).
     genReqId: (req) => requestIdOf(req.headers['x-request-id']),
     bodyLimit: o.bodyLimit ?? 1024 * 1024,
@@ -107,7 +111,7 @@ export function createServer(o: HttpOptions): FastifyInstance {
       exposedHeaders: ['ETag', 'Location', 'Allow', 'Content-Location', REQUEST_ID_HEADER],
     });
   }
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => answerError(err, reply, o.bodyLimit ?? 1048576));
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => answerError(err, reply, o.bodyLimit ?? 1048576, Boolean(o.logger)));
   return app;
 }
 
@@ -162,7 +166,7 @@ function addGuards(app: FastifyInstance, o: HttpOptions): void {
 }
 
 /** Every error as problem+json with its status: ours, the engine's (kind → status), fastify's 4xx, else 500 logged. */
-function answerError(err: Error & { statusCode?: number; code?: string }, reply: FastifyReply, bodyLimit: number): FastifyReply {
+function answerError(err: Error & { statusCode?: number; code?: string }, reply: FastifyReply, bodyLimit: number, logged = false): FastifyReply {
   if (err instanceof HttpProblem) {
     for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
     return sendProblem(reply, err.status, err.detail, err.extensions);
@@ -175,7 +179,8 @@ function answerError(err: Error & { statusCode?: number; code?: string }, reply:
   }
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendProblem(reply, 413, `the body is larger than the limit of ${bodyLimit} bytes`);
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return sendProblem(reply, err.statusCode, err.message);
-  process.stderr.write(`bpmn-resource-api: ${err.stack ?? err.message}\n`);
+  if (logged) reply.log.error({ err }, 'internal error');
+  else process.stderr.write(`bpmn-resource-api: ${err.stack ?? err.message}\n`);
   return sendProblem(reply, 500, 'internal error; see the server log');
 }
 

@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 import * as path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { diagnosticsOf } from '../core/check';
 import type { CoreDiagnostic } from '../core/diagnostics';
 import { collectFiles, findConfig, UsageError } from '../node/files';
@@ -32,7 +33,8 @@ export interface StartOptions {
   requestTimeout?: number;
   /** one line per answered request (see FacadeOptions.requestLog) */
   requestLog?: (line: string) => void;
-  requestLogFormat?: 'text' | 'json';
+  /** --log-format json: fastify's logger (pino) for the request lines */
+  logger?: Logger;
   /** one line per engine event (pass-through tasks, timers, incidents); stderr by default */
   log?: (line: string) => void;
   /** run JavaScript script conditions and script tasks of the model */
@@ -118,7 +120,7 @@ export async function startFacade(o: StartOptions): Promise<RunningFacade> {
   const fromConfig = config?.allowedHosts;
   const allowedHosts = [...(o.allowedHosts ?? []), ...(Array.isArray(fromConfig) ? fromConfig.filter((h): h is string => typeof h === 'string') : [])];
   const lifecycle = new Lifecycle();
-  const app = await buildFacade({ api, engine, token: o.token, bodyLimit: o.bodyLimit, requestTimeout: o.requestTimeout, host, allowedHosts, cors: o.cors, requestLog: o.requestLog, requestLogFormat: o.requestLogFormat, lifecycle, metrics });
+  const app = await buildFacade({ api, engine, token: o.token, bodyLimit: o.bodyLimit, requestTimeout: o.requestTimeout, host, allowedHosts, cors: o.cors, requestLog: o.requestLog, logger: o.logger, lifecycle, metrics });
   await app.listen({ port: o.port ?? 3000, host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : o.port;
