@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { copyExample, FIXTURES, spawnServe, tempDir } from '../helpers';
+import { copyExample, EXAMPLE, FIXTURES, spawnServe, tempDir } from '../helpers';
 
 const MODEL = path.join(FIXTURES, 'process-data', 'wait-states');
 /** the timers' duration: long enough to be pending when the server is stopped, short enough for a test */
@@ -233,5 +233,32 @@ describe('a model whose <definitions> has no id (Camunda Modeler and Flowable ex
     } finally {
       await stop(server, 'SIGTERM');
     }
+  });
+});
+
+describe('one process owns a data directory (embedded engine)', function () {
+  this.timeout(30_000);
+  it('a second serve on the same data directory is refused naming the owner; after the owner is SIGKILLed the next one takes the lock over', async () => {
+    const dataDir = tempDir('bra-lock-');
+    const bpmn = path.join(EXAMPLE, 'application.bpmn');
+    const owner = await spawnServe([bpmn, '--port', '0', '--data-dir', dataDir]);
+    try {
+      const refused = await spawnServe([bpmn, '--port', '0', '--data-dir', dataDir]).then(
+        (s) => assert.fail(`a second serve started on the same data directory: ${s.url}`),
+        (e: Error) => e.message,
+      );
+      assert.match(refused, new RegExp(`serve exited \\(2\\).*is in use by process ${owner.child.pid}.*serve\\.lock`, 's'));
+      await ok(owner.url, 'POST', '/application', { businessKey: 'kept' }, 201);
+    } finally {
+      await stop(owner, 'SIGKILL');
+    }
+    const next = await spawnServe([bpmn, '--port', '0', '--data-dir', dataDir]);
+    try {
+      assert.match(next.output(), new RegExp(`took over the lock of process ${owner.child.pid}, which is gone`));
+      assert.equal((await ok(next.url, 'GET', '/application/kept'))._process.businessKey, 'kept');
+    } finally {
+      await stop(next, 'SIGTERM');
+    }
+    assert.ok(!fs.existsSync(path.join(dataDir, 'serve.lock')), 'a clean stop gives the lock back');
   });
 });

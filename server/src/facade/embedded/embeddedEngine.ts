@@ -14,6 +14,7 @@ import {
   type WriteRequest,
 } from '../ports';
 import { KeyedMutex, Lru } from './concurrency';
+import { DataDirLock } from './dataDirLock';
 import { DefinitionStore, type SourceContext } from './definitions';
 import { prepareModdle, type ModdleContext, type SourceFile } from './moddle';
 import { elementBehaviours, InstanceRuntime, type InstanceVariables } from './runtime';
@@ -85,6 +86,7 @@ const STORAGE_RETRY_MS = 5_000;
 export class EmbeddedEngine implements ProcessEngineAdapter {
   readonly name = 'embedded';
   private readonly store: InstanceStore;
+  private readonly lock: DataDirLock;
   private readonly definitions: DefinitionStore;
   private readonly live: Lru<string, Live>;
   private readonly snapshots: Lru<string, StoredInstance>;
@@ -113,6 +115,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
 
   constructor(private readonly options: EmbeddedOptions) {
     this.log = options.log ?? (() => undefined);
+    this.lock = new DataDirLock(options.dataDir, this.log);
     this.store = new InstanceStore(options.dataDir, this.log);
     this.definitions = new DefinitionStore(options.dataDir);
     this.live = new Lru(options.maxLiveEngines ?? 8);
@@ -142,6 +145,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
   }
 
   async init(): Promise<string[]> {
+    await this.lock.acquire();
     // Timers of every waiting instance, from the files: they fire after a restart too. And which model
     // definitions the instances still run on: the others are removed.
     const referenced = new Set<string>();
@@ -274,6 +278,7 @@ export class EmbeddedEngine implements ProcessEngineAdapter {
     await this.mutex.drain();
     for (const [, l] of this.live.entries()) await l.engine.stop();
     this.live.clear();
+    await this.lock.release();
   }
 
   private newLive(rec: StoredInstance): Live {
