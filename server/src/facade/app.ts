@@ -7,11 +7,11 @@ import { FacadeContext } from './context';
 import { collectionHandler } from './handlers/collection';
 import { itemHandler } from './handlers/item';
 import { messageHandler } from './handlers/messages';
-import { createServer, methodNotAllowed } from './http';
+import { ALL_METHODS, createServer, readOnlyRoute } from './http';
 import { buildOpenApi } from './openapi';
 import type { ProcessEngineAdapter } from './ports';
 import { sendProblem } from './problems';
-import { HEALTH_PATH, healthRoutes, Lifecycle } from './health';
+import { healthRoutes, Lifecycle } from './health';
 import { metricsRoutes, type FacadeMetrics } from './metrics';
 import { inRequest } from './requestContext';
 
@@ -40,8 +40,8 @@ export interface FacadeOptions {
   metrics?: FacadeMetrics;
 }
 
-// TRACE is routed too, so that it gets 405 with Allow rather than 404.
-const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE'];
+/** Routes whose requests are not written to the request log: probes and scrapes every few seconds would drown it. */
+const UNLOGGED_ROUTES = new Set(['/health/live', '/health/ready', '/metrics']);
 
 /** The facade: named handlers over one context, on the HTTP plumbing of http.ts. */
 export async function buildFacade(options: FacadeOptions): Promise<FastifyInstance> {
@@ -57,14 +57,7 @@ export async function buildFacade(options: FacadeOptions): Promise<FastifyInstan
     if (res.collectionRoute) app.route({ method: ALL_METHODS, url: res.collectionRoute, handler: collectionHandler(ctx, res) });
   }
   app.route({ method: ALL_METHODS, url: '/messages/:messageName', handler: messageHandler(ctx) });
-  app.route({
-    method: ALL_METHODS,
-    url: '/openapi.json',
-    handler: async (req, reply) => {
-      if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(['GET', 'HEAD']);
-      return reply.send(openapi);
-    },
-  });
+  readOnlyRoute(app, '/openapi.json', async (_req, reply) => reply.send(openapi));
   const lifecycle = options.lifecycle ?? new Lifecycle();
   healthRoutes(app, engine, lifecycle);
   if (options.metrics) metricsRoutes(app, options.metrics);
@@ -76,7 +69,7 @@ export async function buildFacade(options: FacadeOptions): Promise<FastifyInstan
   const requestLog = options.requestLog;
   if (requestLog) {
     app.addHook('onResponse', async (req, reply) => {
-      if (HEALTH_PATH.test(req.url) || req.url === '/metrics') return; // probes and scrapes every few seconds would drown the log
+      if (UNLOGGED_ROUTES.has(req.routeOptions.url ?? '')) return;
       const ms = Number(reply.elapsedTime.toFixed(1));
       // With a logger (--log-format json) the line is its request-bound child's: the request id comes with it.
       if (options.logger) req.log.info({ method: req.method, url: req.url, route: req.routeOptions.url, status: reply.statusCode, durationMs: ms }, 'request');

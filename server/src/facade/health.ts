@@ -5,9 +5,7 @@
  * and are not written to the request log (http.ts, app.ts): probes come every few seconds.
  */
 import type { FastifyInstance } from 'fastify';
-import { methodNotAllowed } from './http';
-
-export { HEALTH_PATH } from './http';
+import { readOnlyRoute } from './http';
 import type { ProcessEngineAdapter } from './ports';
 import { sendProblem } from './problems';
 
@@ -29,27 +27,12 @@ export function healthRoutes(app: FastifyInstance, engine: ProcessEngineAdapter,
     });
     return asking;
   };
-  const readOnly = (req: { method: string }) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(['GET', 'HEAD']);
-  };
-  app.route({
-    method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-    url: '/health/live',
-    handler: async (req, reply) => {
-      readOnly(req);
-      return reply.header('Cache-Control', 'no-store').send({ status: 'UP' });
-    },
-  });
-  app.route({
-    method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-    url: '/health/ready',
-    handler: async (req, reply) => {
-      readOnly(req);
-      reply.header('Cache-Control', 'no-store');
-      const why = lifecycle.draining ? 'the facade is shutting down' : await notReady();
-      if (why) return sendProblem(reply, 503, why);
-      return reply.send({ status: 'UP', engine: engine.name });
-    },
+  readOnlyRoute(app, '/health/live', async (_req, reply) => reply.header('Cache-Control', 'no-store').send({ status: 'UP' }));
+  readOnlyRoute(app, '/health/ready', async (_req, reply) => {
+    reply.header('Cache-Control', 'no-store');
+    const why = lifecycle.draining ? 'the facade is shutting down' : await notReady();
+    if (why) return sendProblem(reply, 503, why);
+    return reply.send({ status: 'UP', engine: engine.name });
   });
 }
 

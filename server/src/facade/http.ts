@@ -4,7 +4,7 @@
  * problem+json.
  */
 import { timingSafeEqual } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { EngineError, type EngineErrorKind } from './ports';
 import { HttpProblem, sendProblem } from './problems';
@@ -31,7 +31,7 @@ export interface HttpOptions {
 /** Paths that hold no instance data: readable without the token, so a browser can open the docs. */
 const PUBLIC_PATHS = /^\/(openapi\.json|docs)(\/|\?|$)/;
 /** Health probes come from load balancers and orchestrators, which name the host by its address and accept anything. */
-export const HEALTH_PATH = /^\/health\/(live|ready)(\?|$)/;
+const HEALTH_PATH = /^\/health\/(live|ready)(\?|$)/;
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1']);
 
@@ -220,6 +220,21 @@ function nonFinite(v: unknown, pointer: string): string[] {
 
 export function methodNotAllowed(allow: readonly string[]): HttpProblem {
   return new HttpProblem(405, `allowed here: ${allow.join(', ')}`, {}, { Allow: allow.join(', ') });
+}
+
+// TRACE is routed too, so that it gets 405 with Allow rather than 404.
+export const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE'];
+
+/** A document that is only read (the OpenAPI document, health, metrics): GET and HEAD, every other method 405 with Allow. */
+export function readOnlyRoute(app: FastifyInstance, url: string, handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>): void {
+  app.route({
+    method: ALL_METHODS,
+    url,
+    handler: async (req, reply) => {
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(['GET', 'HEAD']);
+      return handler(req, reply);
+    },
+  });
 }
 
 const HAL_FORMS = 'application/prs.hal-forms+json';

@@ -10,7 +10,7 @@
 import type { FastifyInstance } from 'fastify';
 import type * as Prom from 'prom-client';
 import type { InstanceSnapshot, MessageRequest, ProcessEngineAdapter, WriteRequest } from './ports';
-import { methodNotAllowed } from './http';
+import { readOnlyRoute } from './http';
 
 export interface FacadeMetrics {
   registry: Prom.Registry;
@@ -96,14 +96,7 @@ export function metricsRoutes(app: FastifyInstance, metrics: FacadeMetrics): voi
     requests.inc(l);
     seconds.observe(l, reply.elapsedTime / 1000);
   });
-  app.route({
-    method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-    url: '/metrics',
-    handler: async (req, reply) => {
-      if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(['GET', 'HEAD']);
-      return reply.type(metrics.registry.contentType).header('Cache-Control', 'no-store').send(await metrics.registry.metrics());
-    },
-  });
+  readOnlyRoute(app, '/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).header('Cache-Control', 'no-store').send(await metrics.registry.metrics()));
 }
 
 /** ok is counted apart; a refusal of the facade's own (an HttpProblem: 409, 412, 400) is `refused`; an engine error its kind. */

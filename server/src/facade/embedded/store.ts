@@ -33,7 +33,10 @@ export function keyOfFileName(name: string): string | undefined {
 
 /** The two slot files of an instance: `<name>.0.rec` and `<name>.1.rec`, where `<name>` is its file name without `.json`. */
 export function slotFileNames(key: string): [string, string] {
-  const stem = fileNameOf(key).slice(0, -'.json'.length);
+  return slotsOfStem(fileNameOf(key).slice(0, -'.json'.length));
+}
+
+function slotsOfStem(stem: string): [string, string] {
   return [`${stem}.0.rec`, `${stem}.1.rec`];
 }
 
@@ -137,12 +140,12 @@ export class InstanceStore {
    * single-file layout beside them is the record, or there is none and the files are dropped (false).
    */
   private async initSlots(stem: string, legacy: boolean, visit: (rec: StoredInstance) => void): Promise<boolean> {
-    const files: [string, string] = [`${stem}.0.rec`, `${stem}.1.rec`];
+    const files = slotsOfStem(stem);
     const found = await readSlots(this.dir, files);
     if (found.json === undefined) {
       if (legacy) return false; // the older file is the record (a write moving it to a slot was cut)
       for (const f of files) await fsp.rm(path.join(this.dir, f), { force: true });
-      this.log(`instance store: dropped ${files.filter((_f, i) => found.slots.exists[i]).join(' and ')} held no whole record (the first write of an instance, never acknowledged: a crash or a full disk during it)`);
+      this.log(`instance store: dropped ${files.filter((_f, i) => found.slots.exists[i]).join(' and ')}, which held no whole record (the first write of an instance, never acknowledged: a crash or a full disk during it)`);
       return false;
     }
     const rec = upgrade(JSON.parse(found.json) as StoredInstance);
