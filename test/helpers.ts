@@ -1,3 +1,4 @@
+import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -176,4 +177,38 @@ export async function freePort(): Promise<number> {
   const port = (server.address() as net.AddressInfo).port;
   await new Promise((r) => server.close(r));
   return port;
+}
+
+/** A `serve` started by spawnServe. */
+export type ServeProcess = Awaited<ReturnType<typeof spawnServe>>;
+
+/** Stops a spawned process with `signal` and waits for its exit (at once when it has exited already). */
+export async function stopServe(server: { child: ChildProcess }, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  const { child } = server;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill(signal);
+  await exited;
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: Headers;
+  /** the parsed JSON body; undefined when empty */
+  body: any;
+  text: string;
+}
+
+/** One request to `base + url` over a real socket, a JSON body when given. */
+export async function httpCall(base: string, method: string, url: string, body?: unknown): Promise<HttpAnswer> {
+  const res = await fetch(base + url, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined, text };
+}
+
+/** httpCall that must answer `status` (200 by default); its parsed body. */
+export async function httpOk(base: string, method: string, url: string, body?: unknown, status = 200): Promise<any> {
+  const r = await httpCall(base, method, url, body);
+  assert.equal(r.status, status, `${method} ${base}${url}: ${r.text}`);
+  return r.body;
 }

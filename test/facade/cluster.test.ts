@@ -7,32 +7,22 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import { startFacade, type RunningFacade } from '../../server/src/facade/start';
-import { EXAMPLE } from '../helpers';
+import { EXAMPLE, httpCall, httpOk } from '../helpers';
 import { LIVE_KINDS, LIVE_VERSION, LiveEngine, liveEnginesMissing, type LiveKind } from '../engines/live';
 import { postgresMissing, TempPostgres } from '../engines/postgres';
 
 const BPMN = path.join(EXAMPLE, 'application.bpmn');
 
-async function call(base: string, method: string, url: string, body?: unknown): Promise<{ status: number; headers: Headers; body: any; text: string }> {
-  const res = await fetch(base + url, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined, text };
-}
 
-async function ok(base: string, method: string, url: string, body?: unknown, status = 200): Promise<any> {
-  const r = await call(base, method, url, body);
-  assert.equal(r.status, status, `${method} ${base}${url}: ${r.text}`);
-  return r.body;
-}
 
 /** The paper's flow, each request through the facade `at(i)` picks for the i-th request. */
 async function flow(key: string, at: (i: number) => string): Promise<void> {
   let i = 0;
-  await ok(at(i++), 'POST', '/application', { businessKey: key, product: key, price: 100 }, 201);
-  const docs = (await ok(at(i++), 'GET', `/application/${key}/document`))._embedded.document;
-  for (const d of docs) await ok(at(i++), 'PUT', `/application/${key}/document/${d.documentId}`, { description: `${key}/${d.documentId}`, type: 't' });
-  await ok(at(i++), 'PUT', `/application/${key}/decision`, { accepted: true, premium: 10 });
-  await ok(at(i++), 'PUT', `/application/${key}/decision/approval`, { approved: true });
+  await httpOk(at(i++), 'POST', '/application', { businessKey: key, product: key, price: 100 }, 201);
+  const docs = (await httpOk(at(i++), 'GET', `/application/${key}/document`))._embedded.document;
+  for (const d of docs) await httpOk(at(i++), 'PUT', `/application/${key}/document/${d.documentId}`, { description: `${key}/${d.documentId}`, type: 't' });
+  await httpOk(at(i++), 'PUT', `/application/${key}/decision`, { accepted: true, premium: 10 });
+  await httpOk(at(i++), 'PUT', `/application/${key}/decision/approval`, { approved: true });
 }
 
 async function historyOf(engineRest: string, key: string): Promise<Array<{ state: string }>> {
@@ -82,20 +72,20 @@ function clusterSuite(kind: LiveKind, db: () => TempPostgres): void {
 
     it('a flow spread over both facades ends right, and either node’s history says so', async () => {
       await flow('spread-1', url);
-      assert.equal((await ok(url(1), 'GET', '/application/spread-1'))._process.state, 'completed');
+      assert.equal((await httpOk(url(1), 'GET', '/application/spread-1'))._process.state, 'completed');
       for (const n of nodes) assert.deepEqual((await historyOf(n.url, 'spread-1')).map((h) => h.state), ['COMPLETED']);
     });
 
     it('one task completed through both facades at once: one 200, one 409, and the winner’s data is what is stored', async () => {
-      await ok(url(0), 'POST', '/application', { businessKey: 'race-1' }, 201);
-      for (const d of (await ok(url(1), 'GET', '/application/race-1/document'))._embedded.document) {
-        await ok(url(0), 'PUT', `/application/race-1/document/${d.documentId}`, { description: 'd', type: 't' });
+      await httpOk(url(0), 'POST', '/application', { businessKey: 'race-1' }, 201);
+      for (const d of (await httpOk(url(1), 'GET', '/application/race-1/document'))._embedded.document) {
+        await httpOk(url(0), 'PUT', `/application/race-1/document/${d.documentId}`, { description: 'd', type: 't' });
       }
-      const answers = await Promise.all([0, 1].map((i) => call(url(i), 'PUT', '/application/race-1/decision', { accepted: true, premium: 100 + i })));
+      const answers = await Promise.all([0, 1].map((i) => httpCall(url(i), 'PUT', '/application/race-1/decision', { accepted: true, premium: 100 + i })));
       assert.deepEqual(answers.map((a) => a.status).sort(), [200, 409], answers.map((a) => a.text).join(' | '));
       const winner = answers.findIndex((a) => a.status === 200);
-      for (const i of [0, 1]) assert.equal((await ok(url(i), 'GET', '/application/race-1/decision')).premium, 100 + winner);
-      assert.deepEqual(waiting(await ok(url(1), 'GET', '/application/race-1')), ['Activity_approve'], 'the process went on once');
+      for (const i of [0, 1]) assert.equal((await httpOk(url(i), 'GET', '/application/race-1/decision')).premium, 100 + winner);
+      assert.deepEqual(waiting(await httpOk(url(1), 'GET', '/application/race-1')), ['Activity_approve'], 'the process went on once');
     });
 
     it('120 whole flows by 24 clients, each request to either facade: all complete, and the engine’s history agrees', async () => {
@@ -122,14 +112,14 @@ function clusterSuite(kind: LiveKind, db: () => TempPostgres): void {
     it('a node killed under load: its facade answers 503 with Retry-After while the other goes on; the node back, the facade serves again without a restart', async () => {
       const port = Number(new URL(nodes[1].url).port);
       // Instances the survivors go on with; made before the kill.
-      for (let k = 0; k < 6; k++) await ok(url(0), 'POST', '/application', { businessKey: `kill-${k}` }, 201);
+      for (let k = 0; k < 6; k++) await httpOk(url(0), 'POST', '/application', { businessKey: `kill-${k}` }, 201);
       const statuses: number[] = [];
       const survivor: string[] = [];
       let running = true;
       const load = Promise.all(
         Array.from({ length: 6 }, async (_, k) => {
           while (running) {
-            const r = await call(url(1), 'GET', `/application/kill-${k}`);
+            const r = await httpCall(url(1), 'GET', `/application/kill-${k}`);
             statuses.push(r.status);
             if (r.status === 503) assert.ok(Number(r.headers.get('retry-after')) > 0, 'Retry-After');
             else if (r.status !== 200) survivor.push(`facade 2 answered ${r.status}: ${r.text}`);
@@ -151,7 +141,7 @@ function clusterSuite(kind: LiveKind, db: () => TempPostgres): void {
       assert.ok(statuses.includes(503), 'the facade of the killed node said 503');
       assert.equal(statuses.at(-1), 200, 'and serves again once the node is back');
       await flow('after-kill', () => url(1));
-      assert.equal((await ok(url(1), 'GET', '/application/during-kill'))._process.state, 'completed', 'what the other facade did meanwhile is seen');
+      assert.equal((await httpOk(url(1), 'GET', '/application/during-kill'))._process.state, 'completed', 'what the other facade did meanwhile is seen');
     });
   });
 }

@@ -8,9 +8,7 @@
  */
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
-import { EXAMPLE, rng, spawnServe, tempDir } from '../helpers';
-
-type Served = Awaited<ReturnType<typeof spawnServe>>;
+import { EXAMPLE, httpCall, rng, spawnServe, stopServe, tempDir, type ServeProcess } from '../helpers';
 
 const ROUNDS = 20;
 const CLIENTS = 6;
@@ -24,16 +22,11 @@ interface Acked {
   value: unknown;
 }
 
-async function call(base: string, method: string, url: string, body?: unknown): Promise<{ status: number; body: any; text: string }> {
-  const res = await fetch(base + url, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
-}
 
 /** One client: whole flows of the example until the server dies under it; what it was told is done goes to `acked`. */
 async function client(base: string, prefix: string, acked: Acked[]): Promise<void> {
   const write = async (method: string, url: string, body: Record<string, unknown>, field: string, status = 200) => {
-    const r = await call(base, method, url, body);
+    const r = await httpCall(base, method, url, body);
     if (r.status !== status) throw new Error(`${method} ${url}: ${r.status} ${r.text}`);
     acked.push({ url: method === 'POST' ? `${url}/${body.businessKey}` : url, field, value: body[field] });
   };
@@ -41,7 +34,7 @@ async function client(base: string, prefix: string, acked: Acked[]): Promise<voi
     const key = `${prefix}-${i}`;
     try {
       await write('POST', '/application', { businessKey: key, product: key }, 'product', 201);
-      const docs = (await call(base, 'GET', `/application/${key}/document`)).body._embedded.document;
+      const docs = (await httpCall(base, 'GET', `/application/${key}/document`)).body._embedded.document;
       for (const d of docs) await write('PUT', `/application/${key}/document/${d.documentId}`, { description: `${key}/${d.documentId}`, type: 't' }, 'description');
       await write('PUT', `/application/${key}/decision`, { accepted: true, premium: i }, 'premium');
       await write('PUT', `/application/${key}/decision/approval`, { approved: true }, 'approved');
@@ -54,7 +47,7 @@ async function client(base: string, prefix: string, acked: Acked[]): Promise<voi
 
 async function assertAcknowledged(base: string, acked: Acked[], round: number): Promise<void> {
   for (const a of acked) {
-    const r = await call(base, 'GET', a.url);
+    const r = await httpCall(base, 'GET', a.url);
     assert.equal(r.status, 200, `round ${round}: ${a.url} was acknowledged: ${r.text}`);
     assert.deepEqual(r.body[a.field], a.value, `round ${round}: ${a.url} ${a.field}`);
   }
@@ -63,15 +56,15 @@ async function assertAcknowledged(base: string, acked: Acked[], round: number): 
 /** Drives one instance of the example, wherever it stands, to its end. */
 async function driveToEnd(base: string, key: string): Promise<void> {
   const put = async (url: string, body: unknown) => {
-    const r = await call(base, 'PUT', url, body);
+    const r = await httpCall(base, 'PUT', url, body);
     assert.equal(r.status, 200, `${url}: ${r.text}`);
   };
-  for (const d of (await call(base, 'GET', `/application/${key}/document`)).body._embedded.document) {
+  for (const d of (await httpCall(base, 'GET', `/application/${key}/document`)).body._embedded.document) {
     if (d.description === undefined) await put(`/application/${key}/document/${d.documentId}`, { description: 'after the crashes', type: 't' });
   }
-  if ((await call(base, 'GET', `/application/${key}/decision`)).body?.premium === undefined) await put(`/application/${key}/decision`, { accepted: true, premium: 0 });
-  if ((await call(base, 'GET', `/application/${key}`)).body._process.state === 'active') await put(`/application/${key}/decision/approval`, { approved: true });
-  const inst = (await call(base, 'GET', `/application/${key}`)).body;
+  if ((await httpCall(base, 'GET', `/application/${key}/decision`)).body?.premium === undefined) await put(`/application/${key}/decision`, { accepted: true, premium: 0 });
+  if ((await httpCall(base, 'GET', `/application/${key}`)).body._process.state === 'active') await put(`/application/${key}/decision/approval`, { approved: true });
+  const inst = (await httpCall(base, 'GET', `/application/${key}`)).body;
   assert.equal(inst._process.state, 'completed', `${key}: ${JSON.stringify(inst._process)}`);
 }
 
@@ -88,7 +81,7 @@ describe('SIGKILL inside record writes under load, 20 times on one data director
       // past the clients' first creates, so that each round acknowledges some
       const at = on === 'create' ? 8 + Math.floor(random() * 12) : 4 + Math.floor(random() * 30);
       const env = { ...process.env, NODE_OPTIONS: `--require ${PRELOAD}`, BRA_CRASH_AT_WRITE: String(at), BRA_CRASH_MODE: mode, BRA_CRASH_ON: on };
-      const server: Served = await spawnServe([path.join(EXAMPLE, 'application.bpmn'), '--port', '0', '--data-dir', dataDir], { env });
+      const server: ServeProcess = await spawnServe([path.join(EXAMPLE, 'application.bpmn'), '--port', '0', '--data-dir', dataDir], { env });
       const exited = new Promise<NodeJS.Signals | null>((r) => server.child.once('exit', (_code, signal) => r(signal)));
       await assertAcknowledged(server.url, acked, round);
       const before = acked.length;
@@ -100,10 +93,10 @@ describe('SIGKILL inside record writes under load, 20 times on one data director
     const last = await spawnServe([path.join(EXAMPLE, 'application.bpmn'), '--port', '0', '--data-dir', dataDir]);
     try {
       await assertAcknowledged(last.url, acked, ROUNDS);
-      const total = (await call(last.url, 'GET', '/application?limit=1')).body.total as number;
+      const total = (await httpCall(last.url, 'GET', '/application?limit=1')).body.total as number;
       const keys: string[] = [];
       for (let offset = 0; offset < total; offset += 100) {
-        const page = (await call(last.url, 'GET', `/application?offset=${offset}&limit=100`)).body._embedded.application;
+        const page = (await httpCall(last.url, 'GET', `/application?offset=${offset}&limit=100`)).body._embedded.application;
         keys.push(...page.map((a: { businessKey: string }) => a.businessKey));
       }
       assert.equal(keys.length, total);
@@ -112,9 +105,7 @@ describe('SIGKILL inside record writes under load, 20 times on one data director
       assert.ok(!/error|cannot/i.test(last.output()), last.output());
       console.log(`      ${ROUNDS} kills (${kills.join(' ')}), ${acked.length} acknowledged writes read back, ${total} instances driven to their end`);
     } finally {
-      const exited = new Promise((r) => last.child.once('exit', r));
-      last.child.kill('SIGTERM');
-      await exited;
+      await stopServe(last, 'SIGTERM');
     }
   });
 });

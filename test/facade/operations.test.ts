@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { EXAMPLE, ROOT, spawnServe, tempDir } from '../helpers';
+import { EXAMPLE, ROOT, spawnServe, stopServe, tempDir } from '../helpers';
 import { FacadeHarness } from './harness';
 import { Camunda7StandIn } from './camunda7/standin';
 
@@ -202,9 +202,7 @@ describe('operations: structured logs with a request id passed on to the engine'
       assert.ok(parsed.some((l) => l.reqId === madeId && l.route === '/application/:businessKey' && l.status === 200));
       assert.ok(parsed.some((l) => typeof l.msg === 'string' && (l.msg as string).startsWith('listening on ')));
     } finally {
-      const exited = new Promise((r) => server.child.once('exit', r));
-      server.child.kill('SIGTERM');
-      await exited;
+      await stopServe(server, 'SIGTERM');
       await standIn.stop();
     }
   });
@@ -268,9 +266,7 @@ describe('operations: SIGTERM under load (serve in its own process)', function (
     try {
       assert.equal((await probe(again.url, '/application?limit=1')).body.total, outcomes.created);
     } finally {
-      const gone = new Promise((r) => again.child.once('exit', r));
-      again.child.kill('SIGTERM');
-      await gone;
+      await stopServe(again, 'SIGTERM');
     }
   });
 });
@@ -310,9 +306,7 @@ describe('operations: --help on every command, options from the environment', ()
       for (const end = Date.now() + 5000; !/POST \/application 201/.test(server.output()) && Date.now() < end; ) await new Promise((r) => setImmediate(r));
       assert.match(server.output(), /POST \/application 201/);
     } finally {
-      const exited = new Promise((r) => server.child.once('exit', r));
-      server.child.kill('SIGTERM');
-      await exited;
+      await stopServe(server, 'SIGTERM');
     }
   });
 });

@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CORPUS as SHARED_CORPUS, CORPUS_ABSENT, CORPUS_PRESENT, spawnServe, umlModel, type ClassSpec, tempDir } from '../helpers';
+import { CORPUS as SHARED_CORPUS, CORPUS_ABSENT, CORPUS_PRESENT, httpCall, spawnServe, stopServe, umlModel, type ClassSpec, tempDir } from '../helpers';
 import { annotate } from './annotate';
 import { FacadeHarness } from './harness';
 
@@ -349,18 +349,14 @@ describe('real process models from public examples, annotated and driven through
                 throw new Error(`${e.message}\nafter ${i} restart(s); server log:\n${server.output()}`);
               });
               if (i === p.steps.length - 1) break;
-              const exited = new Promise((r) => server.child.once('exit', r));
-              server.child.kill(i % 2 === 0 ? 'SIGKILL' : 'SIGTERM');
-              await exited;
+              await stopServe(server, i % 2 === 0 ? 'SIGKILL' : 'SIGTERM');
               server = await spawnServe(args);
             }
-            const root = (await (await fetch(`${server.url}/${c.root}/${key}`)).json()) as any;
+            const root = (await httpCall(server.url, 'GET', `/${c.root}/${key}`)).body;
             assert.equal(root._process.state, p.incidentAt ? 'incident' : 'completed', JSON.stringify(root._process));
             if (p.incidentAt) assert.equal(root._process.incident.elementId, p.incidentAt, root._process.incident.message);
           } finally {
-            const exited = new Promise((r) => server.child.once('exit', r));
-            server.child.kill('SIGTERM');
-            await exited;
+            await stopServe(server, 'SIGTERM');
           }
         });
       }
@@ -385,11 +381,7 @@ function resolveIds(links: Record<string, string>, file: string): Record<string,
 
 /** One step of a path against a facade at `base` (over real HTTP); the instance's business key after it. */
 async function step(base: string, root: string, s: Step, key: string): Promise<string> {
-  const send = async (method: string, url: string, body?: unknown) => {
-    const res = await fetch(base + url, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-    const text = await res.text();
-    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined, text };
-  };
+  const send = (method: string, url: string, body?: unknown) => httpCall(base, method, url, body);
   if ('start' in s) {
     const r = await send('POST', `/${root}`, s.start);
     assert.equal(r.status, s.status ?? 201, r.text);

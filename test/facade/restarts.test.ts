@@ -6,32 +6,15 @@
  * event subprocess, which the embedded engine never fires (check reports it as engine-unsupported).
  */
 import { strict as assert } from 'node:assert';
-import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { copyExample, EXAMPLE, FIXTURES, spawnServe, tempDir } from '../helpers';
+import { copyExample, EXAMPLE, FIXTURES, httpOk, spawnServe, stopServe, tempDir, type ServeProcess } from '../helpers';
 
 const MODEL = path.join(FIXTURES, 'process-data', 'wait-states');
 /** the timers' duration: long enough to be pending when the server is stopped, short enough for a test */
 const TIMER = 'PT2S';
 
-interface Served {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-}
 
-async function call(base: string, method: string, url: string, body?: unknown): Promise<{ status: number; body: any; text: string }> {
-  const res = await fetch(base + url, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
-}
-
-async function ok(base: string, method: string, url: string, body?: unknown, status = 200): Promise<any> {
-  const r = await call(base, method, url, body);
-  assert.equal(r.status, status, `${method} ${url}: ${r.text}`);
-  return r.body;
-}
 
 function waitingIds(instance: any): string[] {
   return (instance._process.waiting as Array<{ activityId: string }>).map((w) => w.activityId).sort();
@@ -41,7 +24,7 @@ function waitingIds(instance: any): string[] {
 async function until(base: string, key: string, ids: string[], ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
   for (;;) {
-    const inst = await ok(base, 'GET', `/application/${key}`);
+    const inst = await httpOk(base, 'GET', `/application/${key}`);
     if (inst._process.state === 'incident') assert.fail(`${key} became an incident: ${inst._process.incident.message}`);
     if (JSON.stringify(waitingIds(inst)) === JSON.stringify([...ids].sort())) return;
     if (Date.now() > end) assert.fail(`${key} never waited at ${ids.join(', ')}; it waits at ${waitingIds(inst).join(', ') || 'nothing'} (${inst._process.state})`);
@@ -50,7 +33,7 @@ async function until(base: string, key: string, ids: string[], ms = 10_000): Pro
 }
 
 async function assertCompleted(base: string, key: string): Promise<void> {
-  const inst = await ok(base, 'GET', `/application/${key}`);
+  const inst = await httpOk(base, 'GET', `/application/${key}`);
   assert.equal(inst._process.state, 'completed', `${key}: ${JSON.stringify(inst._process)}`);
 }
 
@@ -67,15 +50,15 @@ interface WaitCase {
 const decide = { accepted: true, premium: 1 };
 
 const CASES: WaitCase[] = [
-  { branch: 'user', waitsAt: ['User_wait'], after: (b, k) => ok(b, 'PUT', `/application/${k}/decision`, decide) },
-  { branch: 'receive', waitsAt: ['Receive_wait'], after: (b, k) => ok(b, 'POST', '/messages/Payment', { businessKey: k }) },
-  { branch: 'message', waitsAt: ['Message_wait'], after: (b, k) => ok(b, 'POST', '/messages/Reminder', { businessKey: k }) },
+  { branch: 'user', waitsAt: ['User_wait'], after: (b, k) => httpOk(b, 'PUT', `/application/${k}/decision`, decide) },
+  { branch: 'receive', waitsAt: ['Receive_wait'], after: (b, k) => httpOk(b, 'POST', '/messages/Payment', { businessKey: k }) },
+  { branch: 'message', waitsAt: ['Message_wait'], after: (b, k) => httpOk(b, 'POST', '/messages/Reminder', { businessKey: k }) },
   {
     branch: 'timer',
     waitsAt: [], // a timer is not among the waiting activities: the instance is active, nothing to write yet
     after: async (b, k) => {
       await until(b, k, ['After_timer']);
-      await ok(b, 'PUT', `/application/${k}/decision`, decide);
+      await httpOk(b, 'PUT', `/application/${k}/decision`, decide);
     },
   },
   {
@@ -83,16 +66,16 @@ const CASES: WaitCase[] = [
     waitsAt: ['Guarded'],
     after: async (b, k) => {
       await until(b, k, ['Escalated']);
-      await ok(b, 'PUT', `/application/${k}/decision/approval`, { approved: true });
+      await httpOk(b, 'PUT', `/application/${k}/decision/approval`, { approved: true });
     },
   },
-  { branch: 'call', waitsAt: ['Approve_clerk'], after: (b, k) => ok(b, 'PUT', `/application/${k}/decision/approval`, { approved: true }) },
+  { branch: 'call', waitsAt: ['Approve_clerk'], after: (b, k) => httpOk(b, 'PUT', `/application/${k}/decision/approval`, { approved: true }) },
   {
     branch: 'timer-call',
     waitsAt: [],
     after: async (b, k) => {
       await until(b, k, ['Approve_clerk']);
-      await ok(b, 'PUT', `/application/${k}/decision/approval`, { approved: true });
+      await httpOk(b, 'PUT', `/application/${k}/decision/approval`, { approved: true });
     },
   },
   {
@@ -100,38 +83,33 @@ const CASES: WaitCase[] = [
     waitsAt: ['Vote_each'],
     // one of the two iterations is done before the restart
     before: async (b, k) => {
-      const items = (await ok(b, 'GET', `/application/${k}/vote`))._embedded.vote;
+      const items = (await httpOk(b, 'GET', `/application/${k}/vote`))._embedded.vote;
       assert.equal(items.length, 2);
-      await ok(b, 'PUT', `/application/${k}/vote/${items[0].voteId}`, { yes: true });
+      await httpOk(b, 'PUT', `/application/${k}/vote/${items[0].voteId}`, { yes: true });
     },
     after: async (b, k) => {
-      const open = (await ok(b, 'GET', `/application/${k}`))._process.waiting.filter((w: { activityId: string }) => w.activityId === 'Vote_each');
+      const open = (await httpOk(b, 'GET', `/application/${k}`))._process.waiting.filter((w: { activityId: string }) => w.activityId === 'Vote_each');
       assert.equal(open.length, 1, 'one iteration still waits after the restart');
-      const items = (await ok(b, 'GET', `/application/${k}/vote`))._embedded.vote;
+      const items = (await httpOk(b, 'GET', `/application/${k}/vote`))._embedded.vote;
       const first = items.find((i: { yes?: boolean }) => i.yes === true);
       assert.ok(first, `the iteration written before the restart kept its data: ${JSON.stringify(items)}`);
       const other = items.find((i: { yes?: boolean }) => i.yes === undefined);
-      await ok(b, 'PUT', `/application/${k}/vote/${other.voteId}`, { yes: false });
+      await httpOk(b, 'PUT', `/application/${k}/vote/${other.voteId}`, { yes: false });
     },
   },
   {
     branch: 'join',
     waitsAt: ['Right'],
     // the left branch reaches the join before the restart
-    before: (b, k) => ok(b, 'PUT', `/application/${k}/decision`, decide),
-    after: (b, k) => ok(b, 'PUT', `/application/${k}/decision/approval`, { approved: true }),
+    before: (b, k) => httpOk(b, 'PUT', `/application/${k}/decision`, decide),
+    after: (b, k) => httpOk(b, 'PUT', `/application/${k}/decision/approval`, { approved: true }),
   },
 ];
 
-function serve(dataDir: string): Promise<Served> {
+function serve(dataDir: string): Promise<ServeProcess> {
   return spawnServe([MODEL, '--port', '0', '--data-dir', dataDir]);
 }
 
-async function stop(server: Served, signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
-  const exited = new Promise((r) => server.child.once('exit', r));
-  server.child.kill(signal);
-  await exited;
-}
 
 describe('restarts never break an instance (embedded engine, serve stopped and started again)', function () {
   this.timeout(60_000);
@@ -144,17 +122,17 @@ describe('restarts never break an instance (embedded engine, serve stopped and s
         for (const c of CASES) {
           const key = `${c.branch}-1`;
           keys.set(c, key);
-          await ok(first.url, 'POST', '/application', { businessKey: key, product: c.branch, price: 100, escalateAfter: TIMER }, 201);
+          await httpOk(first.url, 'POST', '/application', { businessKey: key, product: c.branch, price: 100, escalateAfter: TIMER }, 201);
           await c.before?.(first.url, key);
         }
         for (const c of CASES) {
-          const inst = await ok(first.url, 'GET', `/application/${keys.get(c)}`);
+          const inst = await httpOk(first.url, 'GET', `/application/${keys.get(c)}`);
           const at = waitingIds(inst);
           assert.equal(inst._process.state, 'active', c.branch);
           assert.deepEqual(at, [...c.waitsAt].sort(), `${c.branch} before the restart: ${JSON.stringify(inst._process)}`);
         }
       } finally {
-        await stop(first, signal);
+        await stopServe(first, signal);
       }
       const second = await serve(dataDir);
       try {
@@ -166,7 +144,7 @@ describe('restarts never break an instance (embedded engine, serve stopped and s
         const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${CASES[i].branch}: ${(r.reason as Error).message}`] : []));
         assert.deepEqual(failed, [], `after ${signal}:\n${failed.join('\n')}\nserver log:\n${second.output()}`);
       } finally {
-        await stop(second, 'SIGTERM');
+        await stopServe(second, 'SIGTERM');
       }
     });
   }
@@ -180,34 +158,34 @@ describe('start-up says where the instances are (embedded engine, the model chan
     const dataDir = tempDir('bra-renamed-data-');
     const first = await spawnServe([bpmn, '--port', '0', '--data-dir', dataDir]);
     try {
-      await ok(first.url, 'POST', '/application', { businessKey: 'm1', product: 'car' }, 201);
-      for (const d of (await ok(first.url, 'GET', '/application/m1/document'))._embedded.document) {
-        await ok(first.url, 'PUT', `/application/m1/document/${d.documentId}`, { description: 'passport', type: 'identity' });
+      await httpOk(first.url, 'POST', '/application', { businessKey: 'm1', product: 'car' }, 201);
+      for (const d of (await httpOk(first.url, 'GET', '/application/m1/document'))._embedded.document) {
+        await httpOk(first.url, 'PUT', `/application/m1/document/${d.documentId}`, { description: 'passport', type: 'identity' });
       }
-      await ok(first.url, 'POST', '/application', { businessKey: 'm2', product: 'bike' }, 201); // waits at the uploads, kept by the change
-      assert.deepEqual(waitingIds(await ok(first.url, 'GET', '/application/m1')), ['Activity_04bi4lp']);
+      await httpOk(first.url, 'POST', '/application', { businessKey: 'm2', product: 'bike' }, 201); // waits at the uploads, kept by the change
+      assert.deepEqual(waitingIds(await httpOk(first.url, 'GET', '/application/m1')), ['Activity_04bi4lp']);
     } finally {
-      await stop(first, 'SIGTERM');
+      await stopServe(first, 'SIGTERM');
     }
     // The issue's change: the evaluation task renamed.
     fs.writeFileSync(bpmn, fs.readFileSync(bpmn, 'utf8').replaceAll('Activity_04bi4lp', 'Activity_evaluate'));
     const second = await spawnServe([bpmn, '--port', '0', '--data-dir', dataDir]);
     try {
-      await ok(second.url, 'POST', '/application', { businessKey: 'm3' }, 201);
+      await httpOk(second.url, 'POST', '/application', { businessKey: 'm3' }, 201);
       const out = second.output();
       assert.match(out, /2 active instances on an earlier model \([0-9a-f]{8}\)/);
       assert.match(out, /warning: 1 instance waits at an activity the served model no longer has: 'm1' at Activity_04bi4lp\. It runs on the model it started with/);
       assert.ok(!/'m2'/.test(out), 'm2 waits at an activity both models have');
-      assert.equal((await ok(second.url, 'GET', '/application/m1')).product, 'car', 'still readable');
+      assert.equal((await httpOk(second.url, 'GET', '/application/m1')).product, 'car', 'still readable');
     } finally {
-      await stop(second, 'SIGTERM');
+      await stopServe(second, 'SIGTERM');
     }
     // New instances run on the served model: the next start counts them there.
     const third = await spawnServe([bpmn, '--port', '0', '--data-dir', dataDir]);
     try {
       assert.match(third.output(), /1 active instance on the served model \([0-9a-f]{8}\)\n.*2 active instances on an earlier model/s);
     } finally {
-      await stop(third, 'SIGTERM');
+      await stopServe(third, 'SIGTERM');
     }
   });
 });
@@ -221,17 +199,17 @@ describe('a model whose <definitions> has no id (Camunda Modeler and Flowable ex
     const dataDir = tempDir('bra-noid-data-');
     let server = await spawnServe([bpmn, '--port', '0', '--data-dir', dataDir, '--max-live-engines', '1']);
     try {
-      for (const k of ['a', 'b']) await ok(server.url, 'POST', '/application', { businessKey: k }, 201);
+      for (const k of ['a', 'b']) await httpOk(server.url, 'POST', '/application', { businessKey: k }, 201);
       // 'a' was evicted when 'b' started: its write recovers it from its state.
-      const docs = (await ok(server.url, 'GET', '/application/a/document'))._embedded.document;
-      await ok(server.url, 'PUT', `/application/a/document/${docs[0].documentId}`, { description: 'evicted', type: 't' });
-      await stop(server, 'SIGKILL');
+      const docs = (await httpOk(server.url, 'GET', '/application/a/document'))._embedded.document;
+      await httpOk(server.url, 'PUT', `/application/a/document/${docs[0].documentId}`, { description: 'evicted', type: 't' });
+      await stopServe(server, 'SIGKILL');
       server = await spawnServe([bpmn, '--port', '0', '--data-dir', dataDir]);
-      await ok(server.url, 'PUT', `/application/a/document/${docs[1].documentId}`, { description: 'restarted', type: 't' });
-      await ok(server.url, 'PUT', '/application/a/decision', { accepted: false, premium: 0 });
-      assert.equal((await ok(server.url, 'GET', '/application/a'))._process.state, 'completed');
+      await httpOk(server.url, 'PUT', `/application/a/document/${docs[1].documentId}`, { description: 'restarted', type: 't' });
+      await httpOk(server.url, 'PUT', '/application/a/decision', { accepted: false, premium: 0 });
+      assert.equal((await httpOk(server.url, 'GET', '/application/a'))._process.state, 'completed');
     } finally {
-      await stop(server, 'SIGTERM');
+      await stopServe(server, 'SIGTERM');
     }
   });
 });
@@ -248,16 +226,16 @@ describe('one process owns a data directory (embedded engine)', function () {
         (e: Error) => e.message,
       );
       assert.match(refused, new RegExp(`serve exited \\(2\\).*is in use by process ${owner.child.pid}.*serve\\.lock`, 's'));
-      await ok(owner.url, 'POST', '/application', { businessKey: 'kept' }, 201);
+      await httpOk(owner.url, 'POST', '/application', { businessKey: 'kept' }, 201);
     } finally {
-      await stop(owner, 'SIGKILL');
+      await stopServe(owner, 'SIGKILL');
     }
     const next = await spawnServe([bpmn, '--port', '0', '--data-dir', dataDir]);
     try {
       assert.match(next.output(), new RegExp(`took over the lock of process ${owner.child.pid}, which is gone`));
-      assert.equal((await ok(next.url, 'GET', '/application/kept'))._process.businessKey, 'kept');
+      assert.equal((await httpOk(next.url, 'GET', '/application/kept'))._process.businessKey, 'kept');
     } finally {
-      await stop(next, 'SIGTERM');
+      await stopServe(next, 'SIGTERM');
     }
     assert.ok(!fs.existsSync(path.join(dataDir, 'serve.lock')), 'a clean stop gives the lock back');
   });
